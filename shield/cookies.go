@@ -1,0 +1,65 @@
+package shield
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/portcullis/portcullis/setcookie"
+)
+
+// cookiePolicy hardens the Set-Cookie lines of a response.
+type cookiePolicy struct {
+	sameSite string
+	httpOnly []string
+}
+
+func newCookiePolicy(c Cookies) (*cookiePolicy, error) {
+	if c.Disable {
+		return nil, nil
+	}
+	p := &cookiePolicy{httpOnly: c.HTTPOnly}
+	if p.httpOnly == nil {
+		p.httpOnly = DefaultSessionCookies
+	}
+	switch c.SameSite {
+	case 0, http.SameSiteDefaultMode, http.SameSiteLaxMode:
+		p.sameSite = "Lax"
+	case http.SameSiteStrictMode:
+		p.sameSite = "Strict"
+	case http.SameSiteNoneMode:
+		p.sameSite = "None"
+	default:
+		return nil, fmt.Errorf("cookies: SameSite %d is not a SameSite mode", c.SameSite)
+	}
+	for _, n := range p.httpOnly {
+		if n == "" || strings.ContainsAny(n, "=; \t\r\n,") {
+			return nil, fmt.Errorf("cookies: %q is not a cookie name", n)
+		}
+	}
+	return p, nil
+}
+
+func (p *cookiePolicy) isSession(name string) bool {
+	for _, n := range p.httpOnly {
+		if strings.EqualFold(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// harden rewrites lines in place. Secure is added only when the client is
+// on HTTPS: over plain HTTP the browser would drop a Secure cookie.
+func (p *cookiePolicy) harden(w *writer, lines []string) {
+	for i, line := range lines {
+		name := setcookie.Name(line)
+		pol := setcookie.Policy{Secure: w.secure, SameSite: p.sameSite, HTTPOnly: p.isSession(name)}
+		out, res := setcookie.Harden(line, pol)
+		lines[i] = out
+		if res&setcookie.Problems != 0 {
+			w.s.emit(w.r, EventCookieViolation, "cookie.prefix-invalid",
+				fmt.Sprintf("cookie %.64q: %s", name, res&setcookie.Problems))
+		}
+	}
+}

@@ -1,0 +1,278 @@
+package shield
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portcullis/portcullis/csp"
+	"github.com/portcullis/portcullis/permissions"
+)
+
+// Canonical header names shield manages.
+const (
+	hdrHSTS          = "Strict-Transport-Security"
+	hdrFrameOptions  = "X-Frame-Options"
+	hdrNoSniff       = "X-Content-Type-Options"
+	hdrReferrer      = "Referrer-Policy"
+	hdrCOOP          = "Cross-Origin-Opener-Policy"
+	hdrCORP          = "Cross-Origin-Resource-Policy"
+	hdrCOEP          = "Cross-Origin-Embedder-Policy"
+	hdrXSS           = "X-Xss-Protection"
+	hdrPermissions   = "Permissions-Policy"
+	hdrCSP           = "Content-Security-Policy"
+	hdrCSPReportOnly = "Content-Security-Policy-Report-Only"
+	hdrReporting     = "Reporting-Endpoints"
+)
+
+// oneYear is the HSTS max-age Django's deploy check, hstspreload.org and
+// the OWASP cheat sheet ask for.
+const oneYear = 365 * 24 * time.Hour
+
+// reportGroup is the Reporting-Endpoints name CSP report-to refers to.
+const reportGroup = "csp-endpoint"
+
+// fixedHeader is one header with a value computed once, in New.
+type fixedHeader struct {
+	key      string
+	val      []string // len == cap == 1: an append by anyone copies
+	conflict Conflict
+}
+
+// headerSet is every response header shield sends, precomputed.
+type headerSet struct {
+	fixed       []fixedHeader
+	hsts        []string
+	cspConflict Conflict
+	cspNonce    *csp.Template // non-nil when a nonce goes into the CSP
+}
+
+func single(v string) []string { return []string{v}[:1:1] }
+
+// put applies one header according to its conflict policy. Adding headers
+// at commit time, rather than before the handler runs, means the handler
+// never sees shield's values, so "the handler set it" is exact even when
+// it used Header.Add (as httputil.ReverseProxy does for upstream headers).
+func put(h http.Header, key string, val []string, c Conflict) {
+	if c == Override {
+		h[key] = val
+		return
+	}
+	cur, ok := h[key]
+	switch {
+	case !ok:
+		h[key] = val
+	case c == Combine:
+		h[key] = append(cur[:len(cur):len(cur)], val...)
+	}
+}
+
+// apply writes the headers into h. nonced is the CSP for this request
+// when it carries a nonce.
+func (hs *headerSet) apply(h http.Header, hsts bool, nonced string) {
+	if hsts && hs.hsts != nil {
+		put(h, hdrHSTS, hs.hsts, KeepApp)
+	}
+	for i := range hs.fixed {
+		f := &hs.fixed[i]
+		put(h, f.key, f.val, f.conflict)
+	}
+	if nonced != "" {
+		put(h, hdrCSP, []string{nonced}, hs.cspConflict)
+	}
+}
+
+// validValues lists the values each enumerated header accepts.
+var validValues = map[string][]string{
+	hdrFrameOptions: {"DENY", "SAMEORIGIN"},
+	hdrNoSniff:      {"nosniff"},
+	hdrCOOP:         {"same-origin", "same-origin-allow-popups", "noopener-allow-popups", "unsafe-none"},
+	hdrCORP:         {"same-origin", "same-site", "cross-origin"},
+	hdrCOEP:         {"require-corp", "credentialless", "unsafe-none"},
+	hdrXSS:          {"0", "1", "1; mode=block"},
+	hdrReferrer: {"no-referrer", "no-referrer-when-downgrade", "origin", "origin-when-cross-origin",
+		"same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url"},
+}
+
+// checkValue rejects a value browsers would not understand. Referrer-Policy
+// may be a comma-separated list: browsers use the last value they know
+// (the fallback idiom).
+func checkValue(key, v string) error {
+	allowed := validValues[key]
+	parts := []string{v}
+	if key == hdrReferrer {
+		parts = strings.Split(v, ",")
+	}
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if !slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, p) }) {
+			return fmt.Errorf("%s: %q is not one of %s", key, p, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+// buildHeaders computes the header set from validated options.
+func buildHeaders(o *Options) (*headerSet, error) {
+	hs := &headerSet{}
+	if !o.HSTS.Disable {
+		hs.hsts = single(hstsValue(o.HSTS))
+	}
+	add := func(key string, hdr Header, def string) error {
+		if hdr.Disable {
+			return nil
+		}
+		v := hdr.Value
+		if v == "" {
+			v = def
+		}
+		if v == "" {
+			return nil
+		}
+		if err := checkValue(key, v); err != nil {
+			return err
+		}
+		if hdr.OnConflict == Combine {
+			return fmt.Errorf("%s: OnConflict Combine is only allowed for CSP", key)
+		}
+		if key == hdrFrameOptions {
+			v = strings.ToUpper(v)
+		}
+		hs.fixed = append(hs.fixed, fixedHeader{key: key, val: single(v), conflict: hdr.OnConflict})
+		return nil
+	}
+	hd := o.Headers
+	for _, e := range []struct {
+		key string
+		hdr Header
+		def string
+	}{
+		{hdrFrameOptions, hd.FrameOptions, "DENY"},
+		{hdrNoSniff, hd.ContentTypeOptions, "nosniff"},
+		{hdrReferrer, hd.ReferrerPolicy, "same-origin"},
+		{hdrCOOP, hd.CrossOriginOpenerPolicy, "same-origin"},
+		{hdrCORP, hd.CrossOriginResourcePolicy, ""},
+		{hdrCOEP, hd.CrossOriginEmbedderPolicy, ""},
+		{hdrXSS, hd.XSSProtection, "0"},
+	} {
+		if err := add(e.key, e.hdr, e.def); err != nil {
+			return nil, err
+		}
+	}
+	if !o.PermissionsPolicy.Disable {
+		p := permissions.Default()
+		if o.PermissionsPolicy.Policy != nil {
+			p = *o.PermissionsPolicy.Policy
+		}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("Permissions-Policy: %w", err)
+		}
+		if o.PermissionsPolicy.OnConflict == Combine {
+			return nil, fmt.Errorf("Permissions-Policy: OnConflict Combine is only allowed for CSP")
+		}
+		if v := p.String(); v != "" {
+			hs.fixed = append(hs.fixed, fixedHeader{key: hdrPermissions, val: single(v), conflict: o.PermissionsPolicy.OnConflict})
+		}
+	}
+	if err := hs.addCSP(o); err != nil {
+		return nil, err
+	}
+	return hs, nil
+}
+
+func hstsValue(h HSTS) string {
+	v := "max-age=" + strconv.FormatInt(int64(h.MaxAge/time.Second), 10)
+	if !h.ExcludeSubdomains {
+		v += "; includeSubDomains"
+	}
+	if h.Preload {
+		v += "; preload"
+	}
+	return v
+}
+
+// effectiveCSP returns the policies shield sends (the enforced one without
+// its per-request nonce) after defaults, reporting and
+// upgrade-insecure-requests are applied; nil when CSP is disabled.
+func (o *Options) effectiveCSP() (enforced, reportOnly *csp.Policy) {
+	c := o.CSP
+	if c.Disable {
+		return nil, nil
+	}
+	var p csp.Policy
+	switch {
+	case c.Policy != nil:
+		p = c.Policy.Clone()
+	case c.Nonce:
+		// Nonces need a script policy to live in.
+		p = csp.Strict()
+	default:
+		fa := "'none'"
+		if strings.EqualFold(o.Headers.FrameOptions.Value, "SAMEORIGIN") && !o.Headers.FrameOptions.Disable {
+			fa = "'self'"
+		}
+		p.Set("object-src", "'none'")
+		p.Set("base-uri", "'self'")
+		p.Set("frame-ancestors", fa)
+	}
+	if c.UpgradeInsecureRequests && !p.Has("upgrade-insecure-requests") {
+		p.Set("upgrade-insecure-requests")
+	}
+	if c.ReportURI != "" {
+		p.Set("report-uri", c.ReportURI)
+		p.Set("report-to", reportGroup)
+	}
+	enforced = &p
+	if c.ReportOnly != nil {
+		ro := c.ReportOnly.Clone()
+		if c.ReportURI != "" {
+			ro.Set("report-uri", c.ReportURI)
+			ro.Set("report-to", reportGroup)
+		}
+		reportOnly = &ro
+	}
+	return enforced, reportOnly
+}
+
+func (hs *headerSet) addCSP(o *Options) error {
+	c := o.CSP
+	if c.Disable {
+		return nil
+	}
+	enforced, reportOnly := o.effectiveCSP()
+	if err := enforced.Validate(); err != nil {
+		return fmt.Errorf("CSP: %w", err)
+	}
+	if reportOnly != nil {
+		if err := reportOnly.Validate(); err != nil {
+			return fmt.Errorf("CSP report-only: %w", err)
+		}
+	}
+	if c.ReportURI != "" {
+		if strings.ContainsAny(c.ReportURI, "\"\r\n ;,") {
+			return fmt.Errorf("CSP: report URI %q contains characters not allowed in a header", c.ReportURI)
+		}
+		hs.fixed = append(hs.fixed, fixedHeader{key: hdrReporting, val: single(reportGroup + `="` + c.ReportURI + `"`), conflict: KeepApp})
+	}
+	hs.cspConflict = c.OnConflict
+	if c.Nonce {
+		dirs := c.NonceDirectives
+		if len(dirs) == 0 {
+			dirs = []string{"script-src", "style-src"}
+		}
+		t := enforced.Compile(dirs...)
+		if !t.HasNonce() {
+			return fmt.Errorf("CSP: Nonce is on, but the policy has none of %s (nor default-src) to carry it", strings.Join(dirs, ", "))
+		}
+		hs.cspNonce = &t
+	} else {
+		hs.fixed = append(hs.fixed, fixedHeader{key: hdrCSP, val: single(enforced.String()), conflict: c.OnConflict})
+	}
+	if reportOnly != nil {
+		hs.fixed = append(hs.fixed, fixedHeader{key: hdrCSPReportOnly, val: single(reportOnly.String()), conflict: c.OnConflict})
+	}
+	return nil
+}

@@ -1,0 +1,354 @@
+// Package shield is net/http middleware that gives any handler the
+// protections of a hardened Django deployment, with safe defaults and
+// near-zero cost:
+//
+//   - only the configured hosts are served (others get 400, never a redirect);
+//   - forwarding headers are believed from trusted proxies only;
+//   - plain-HTTP requests are redirected to HTTPS (308 keeps POST bodies);
+//   - Strict-Transport-Security on HTTPS (never for localhost or IPs);
+//   - every Set-Cookie gets Secure (over HTTPS), SameSite and, for session
+//     cookies, HttpOnly; __Host-/__Secure- prefix rules are checked;
+//   - X-Frame-Options, X-Content-Type-Options, Referrer-Policy,
+//     Cross-Origin-Opener-Policy, X-XSS-Protection, Permissions-Policy and a
+//     Content-Security-Policy (with per-request nonces if asked);
+//   - CORS for the origins you list, and cross-origin (CSRF) protection
+//     for unsafe methods;
+//   - /.well-known/security.txt that never goes stale.
+//
+// The zero Options are the secure defaults; New validates the options and
+// refuses combinations that browsers would ignore or that weaken security
+// silently. Every property maps to a rule of the portcullis catalog (see
+// package rules); Shield.Rules reports which ones a configuration
+// satisfies.
+package shield
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portcullis/portcullis/csp"
+	"github.com/portcullis/portcullis/securitytxt"
+)
+
+// Shield is the compiled middleware. It is safe for concurrent use.
+type Shield struct {
+	opts        Options
+	hosts       *hostMatcher
+	proxies     *proxyTrust
+	redirect    *redirector // nil when disabled
+	headers     *headerSet
+	cookies     *cookiePolicy // nil when disabled
+	cors        *corsPolicy   // nil when not configured
+	cop         *http.CrossOriginProtection
+	securityTxt http.Handler
+	onEvent     func(Event)
+	pool        sync.Pool
+}
+
+// New validates opts and compiles a Shield. Errors name the option and
+// what is wrong with it: HSTS preload without a one-year max-age and
+// includeSubDomains, a wildcard CORS origin with credentials, malformed
+// hosts, proxies, origins, header values or policies.
+func New(opts Options) (*Shield, error) {
+	s := &Shield{opts: opts}
+	var err error
+	if len(opts.Hosts) == 0 {
+		opts.Hosts = []string{"localhost", "127.0.0.1", "::1"}
+		s.opts.Hosts = opts.Hosts
+	}
+	if s.hosts, err = newHostMatcher(opts.Hosts); err != nil {
+		return nil, fmt.Errorf("shield: hosts: %w", err)
+	}
+	if s.proxies, err = newProxyTrust(opts.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("shield: %w", err)
+	}
+	if s.redirect, err = newRedirector(opts.Redirect); err != nil {
+		return nil, fmt.Errorf("shield: redirect: %w", err)
+	}
+	if err := checkHSTS(&s.opts.HSTS); err != nil {
+		return nil, fmt.Errorf("shield: %w", err)
+	}
+	if s.headers, err = buildHeaders(&s.opts); err != nil {
+		return nil, fmt.Errorf("shield: %w", err)
+	}
+	if s.cookies, err = newCookiePolicy(opts.Cookies); err != nil {
+		return nil, fmt.Errorf("shield: %w", err)
+	}
+	if s.cors, err = newCORSPolicy(opts.CORS); err != nil {
+		return nil, fmt.Errorf("shield: %w", err)
+	}
+	if s.cop, err = newCrossOrigin(opts.CrossOrigin); err != nil {
+		return nil, fmt.Errorf("shield: %w", err)
+	}
+	if opts.SecurityTxt != nil {
+		now := opts.Now
+		if now == nil {
+			now = time.Now
+		}
+		s.securityTxt, err = securitytxt.Handler(opts.SecurityTxt.File, securitytxt.HandlerOptions{ExpiresIn: opts.SecurityTxt.ExpiresIn, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("shield: security.txt: %w", err)
+		}
+	}
+	s.onEvent = opts.OnEvent
+	if s.onEvent == nil {
+		l := opts.Logger
+		if l == nil {
+			l = slog.Default()
+		}
+		s.onEvent = logEvent(l)
+	}
+	s.pool.New = func() any { return new(writer) }
+	return s, nil
+}
+
+func checkHSTS(h *HSTS) error {
+	if h.Disable {
+		return nil
+	}
+	if h.MaxAge < 0 {
+		return fmt.Errorf("hsts: negative MaxAge %v", h.MaxAge)
+	}
+	if h.MaxAge == 0 {
+		h.MaxAge = oneYear
+	}
+	if h.Preload && (h.MaxAge < oneYear || h.ExcludeSubdomains) {
+		return fmt.Errorf("hsts: preload requires a MaxAge of at least one year (31536000 s) and includeSubDomains; browsers' preload lists refuse anything less (have MaxAge %v, includeSubDomains %t)",
+			h.MaxAge, !h.ExcludeSubdomains)
+	}
+	return nil
+}
+
+// Options returns the options the Shield was built with, defaults filled in.
+func (s *Shield) Options() Options { return s.opts }
+
+// Wrap returns next behind the shield.
+func (s *Shield) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serve(w, r, next)
+	})
+}
+
+// serve is the request path, in order.
+func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	// 1. Believe forwarding headers from trusted proxies only.
+	var info Info
+	forwarded := s.proxies.resolve(r, &info)
+	host, secure := r.Host, r.TLS != nil
+	if forwarded {
+		host, secure = info.Host, info.Secure()
+	}
+
+	// 2. Serve only the configured hosts; never redirect to another.
+	hostname, err := splitHost(host)
+	if err != nil {
+		s.refuse(w, r, http.StatusBadRequest, EventMalformed, "host.invalid-pattern", "invalid host", err.Error())
+		return
+	}
+	if !s.hosts.match(hostname) {
+		s.refuse(w, r, http.StatusBadRequest, EventHostRejected, "host.unrestricted", "host not allowed", "host not in the allowed hosts")
+		return
+	}
+
+	// 3. Plain HTTP goes to HTTPS, except for exempt paths.
+	if !secure && s.redirect != nil && !s.redirect.exempt(r.URL.Path) {
+		s.redirect.serve(w, r, hostname)
+		return
+	}
+
+	// 4. CORS: answer preflights; note whether the origin is allowed.
+	corsAllowed := false
+	if s.cors != nil {
+		var answered bool
+		if answered, corsAllowed = s.cors.handle(w, r, s); answered {
+			return
+		}
+	}
+
+	// 5. Cross-origin unsafe requests (CSRF), unless CORS allows the origin.
+	if s.cop != nil && !corsAllowed && !isSafeMethod(r.Method) {
+		if err := s.checkCrossOrigin(r, info, forwarded); err != nil {
+			s.refuse(w, r, http.StatusForbidden, EventCrossOriginBlocked, "csrf.cross-origin-unprotected", "cross-origin request refused", err.Error())
+			return
+		}
+	}
+
+	// 6. Per-request state for handlers: CSP nonce, forwarded values.
+	var nonced string
+	if s.headers.cspNonce != nil || forwarded {
+		st := &state{info: info, fwd: forwarded}
+		if s.headers.cspNonce != nil {
+			n, err := csp.NewNonce()
+			if err != nil {
+				s.refuse(w, r, http.StatusServiceUnavailable, "", "", "service unavailable", "no randomness for a CSP nonce: "+err.Error())
+				return
+			}
+			st.nonce = n
+			nonced = s.headers.cspNonce.Render(n)
+		}
+		r = withState(r, st)
+	}
+
+	// 7. The handler, behind a writer that adds headers and hardens
+	// cookies when the response is committed.
+	sw := s.pool.Get().(*writer)
+	*sw = writer{rw: w, s: s, r: r, secure: secure, hsts: secure && !isLocalHost(hostname), csp: nonced}
+	if s.securityTxt != nil && r.URL.Path == "/.well-known/security.txt" {
+		s.securityTxt.ServeHTTP(sw, r)
+	} else {
+		next.ServeHTTP(sw, r)
+	}
+	if !sw.done {
+		sw.commit() // the handler wrote nothing: net/http sends 200 with our headers
+	}
+	*sw = writer{}
+	s.pool.Put(sw)
+}
+
+func isSafeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// refuse answers a request shield will not pass on. The page is short,
+// plain and echoes nothing from the request.
+func (s *Shield) refuse(w http.ResponseWriter, r *http.Request, code int, kind, rule, public, detail string) {
+	if kind != "" {
+		s.emit(r, kind, rule, detail)
+	}
+	h := w.Header()
+	s.headers.apply(h, false, "")
+	h["Content-Type"] = []string{"text/plain; charset=utf-8"}
+	h["Cache-Control"] = []string{"no-store"}
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		fmt.Fprintf(w, "%d %s: %s\n", code, http.StatusText(code), public)
+	}
+}
+
+// redirector sends plain-HTTP requests to HTTPS.
+type redirector struct {
+	code     int
+	host     string // canonical host, "" for the request's own
+	port     string // ":8443", or "" for 443
+	exact    map[string]struct{}
+	prefixes []string
+}
+
+func newRedirector(o Redirect) (*redirector, error) {
+	if o.Disable {
+		return nil, nil
+	}
+	rd := &redirector{code: o.Code, exact: map[string]struct{}{}}
+	switch o.Code {
+	case 0:
+		rd.code = http.StatusPermanentRedirect
+	case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+	default:
+		return nil, fmt.Errorf("code %d: use 308 (default), 301 or 307", o.Code)
+	}
+	if o.Host != "" {
+		h, err := splitHost(o.Host)
+		if err != nil || strings.Contains(o.Host, ":") && !strings.HasPrefix(o.Host, "[") {
+			return nil, fmt.Errorf("canonical host %q is not a host name (give the port in Port)", o.Host)
+		}
+		rd.host = bracketIPv6(strings.ToLower(h))
+	}
+	switch {
+	case o.Port == 0, o.Port == 443:
+	case o.Port > 0 && o.Port <= 65535:
+		rd.port = fmt.Sprintf(":%d", o.Port)
+	default:
+		return nil, fmt.Errorf("port %d out of range", o.Port)
+	}
+	for _, p := range o.Exempt {
+		if !strings.HasPrefix(p, "/") {
+			return nil, fmt.Errorf("exempt path %q must start with /", p)
+		}
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			if strings.Contains(prefix, "*") || !strings.HasSuffix(prefix, "/") {
+				return nil, fmt.Errorf("exempt path %q: only a trailing /* wildcard is allowed", p)
+			}
+			rd.prefixes = append(rd.prefixes, prefix)
+			continue
+		}
+		if strings.Contains(p, "*") {
+			return nil, fmt.Errorf("exempt path %q: only a trailing /* wildcard is allowed", p)
+		}
+		rd.exact[p] = struct{}{}
+	}
+	return rd, nil
+}
+
+func (rd *redirector) exempt(path string) bool {
+	if len(rd.exact) > 0 {
+		if _, ok := rd.exact[path]; ok {
+			return true
+		}
+	}
+	for _, p := range rd.prefixes {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (rd *redirector) serve(w http.ResponseWriter, r *http.Request, hostname string) {
+	uri := r.URL.RequestURI()
+	if !strings.HasPrefix(uri, "/") {
+		// "OPTIONS *" and other non-path targets have no HTTPS twin.
+		http.Error(w, "400 Bad Request: request target must be a path", http.StatusBadRequest)
+		return
+	}
+	host := rd.host
+	if host == "" {
+		host = bracketIPv6(strings.ToLower(hostname))
+	}
+	w.Header()["Location"] = []string{"https://" + host + rd.port + uri}
+	w.WriteHeader(rd.code)
+}
+
+func bracketIPv6(h string) string {
+	if strings.Contains(h, ":") {
+		return "[" + h + "]"
+	}
+	return h
+}
+
+func newCrossOrigin(c CrossOrigin) (cop *http.CrossOriginProtection, err error) {
+	if c.Disable {
+		return nil, nil
+	}
+	cop = http.NewCrossOriginProtection()
+	for _, o := range c.TrustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, fmt.Errorf("cross-origin: trusted origin: %w", err)
+		}
+	}
+	defer func() {
+		// AddInsecureBypassPattern panics on a malformed pattern, as
+		// ServeMux.Handle does; turn that into a configuration error.
+		if p := recover(); p != nil {
+			cop, err = nil, fmt.Errorf("cross-origin: bypass pattern: %v", p)
+		}
+	}()
+	for _, p := range c.Bypass {
+		cop.AddInsecureBypassPattern(p)
+	}
+	return cop, nil
+}
+
+// checkCrossOrigin runs net/http's check against the effective host, so
+// that a Host rewritten by a trusted proxy does not cause false refusals.
+func (s *Shield) checkCrossOrigin(r *http.Request, info Info, forwarded bool) error {
+	if forwarded && info.Host != r.Host {
+		r2 := *r
+		r2.Host = info.Host
+		return s.cop.Check(&r2)
+	}
+	return s.cop.Check(r)
+}
