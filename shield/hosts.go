@@ -132,11 +132,10 @@ func hasUpper(s string) bool {
 }
 
 var (
-	errHostEmpty    = errors.New("empty host")
-	errHostTooLong  = errors.New("host too long")
-	errHostSyntax   = errors.New("malformed host")
-	errHostBadPort  = errors.New("malformed port")
-	errHostNotFound = errors.New("host not allowed")
+	errHostEmpty   = errors.New("empty host")
+	errHostTooLong = errors.New("host too long")
+	errHostSyntax  = errors.New("malformed host")
+	errHostBadPort = errors.New("malformed port")
 )
 
 // splitHost validates a Host header value (or :authority) and returns the
