@@ -141,3 +141,18 @@ func TestParseForwarded(t *testing.T) {
 		}
 	}
 }
+
+// Several header lines of one forwarding header: the last value, added by
+// the nearest proxy, counts; X-Forwarded-For lines are one list.
+func TestTrustedProxiesRepeatedHeaders(t *testing.T) {
+	s, _ := mustNew(t, Options{Hosts: []string{"example.com"}, TrustedProxies: []string{"10.0.0.0/8"}})
+	var info Info
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { info = RequestInfo(r) })
+	r := req("GET", "/", "example.com", false)
+	r.RemoteAddr = "10.0.0.2:5000"
+	r.Header["X-Forwarded-Proto"] = []string{"http", "https"}
+	r.Header["X-Forwarded-For"] = []string{"203.0.113.1, 198.51.100.7", "10.0.0.9"}
+	if code := serve(s, app, r).Code; code != 200 || info.Scheme != "https" || info.ClientIP.String() != "198.51.100.7" {
+		t.Fatalf("%d %+v", code, info)
+	}
+}
