@@ -19,3 +19,4 @@ fi
 
 # Module dependencies, so that the tests do not download mid-run.
 go mod download
+(cd bench/middleware && go mod download)

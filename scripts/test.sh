@@ -23,6 +23,9 @@ staticcheck ./...
 echo "== go test"
 go test -race -count=1 ./...
 
+echo "== bench/middleware (comparison module: vet, and the same-headers check)"
+(cd bench/middleware && go vet ./... && staticcheck ./... && go test -count=1 ./...)
+
 if [ "${NOFUZZ:-}" = 1 ] && [ "${CI:-}" != true ]; then
   echo "== fuzz: skipped (NOFUZZ=1)"
   exit 0
