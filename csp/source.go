@@ -3,6 +3,8 @@ package csp
 import (
 	"fmt"
 	"strings"
+
+	"github.com/portcullis/portcullis/internal/grammar"
 )
 
 // SourceKind classifies a source expression.
@@ -83,7 +85,7 @@ func parseSource(s string) (Source, error) {
 	if s[0] == '\'' {
 		return parseQuoted(s)
 	}
-	if strings.HasSuffix(s, ":") && validScheme(s[:len(s)-1]) {
+	if strings.HasSuffix(s, ":") && grammar.IsScheme(s[:len(s)-1]) {
 		return Source{Kind: KindScheme, Scheme: asciiLower(s[:len(s)-1])}, nil
 	}
 	return parseHostSource(s)
@@ -151,7 +153,7 @@ func parseHostSource(s string) (Source, error) {
 	src := Source{Kind: KindHost}
 	rest := s
 	if i := strings.Index(rest, "://"); i >= 0 && !strings.Contains(rest[:i], "/") {
-		if !validScheme(rest[:i]) {
+		if !grammar.IsScheme(rest[:i]) {
 			return Source{}, fmt.Errorf("invalid scheme %q (want a letter, then letters, digits, '+', '-' or '.')", rest[:i])
 		}
 		src.Scheme = asciiLower(rest[:i])
@@ -231,32 +233,6 @@ func checkPath(p string) error {
 		}
 	}
 	return nil
-}
-
-// validScheme matches RFC 3986 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
-func validScheme(s string) bool {
-	if s == "" || !isAlpha(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-// isToken matches the RFC 9110 token grammar.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isAlpha(c) && !isDigit(c) && strings.IndexByte("!#$%&'*+-.^_`|~", c) < 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func allDigits(s string) bool {

@@ -3,6 +3,8 @@ package csp
 import (
 	"fmt"
 	"net/url"
+
+	"github.com/portcullis/portcullis/internal/grammar"
 )
 
 // valueKind says which grammar a directive's value follows.
@@ -163,7 +165,7 @@ func checkDirective(name string, values []string, emit func(code Code, i int, ms
 		switch {
 		case len(values) == 0:
 			missing("an endpoint group name")
-		case ok[0] && !isToken(values[0]):
+		case ok[0] && !grammar.IsToken(values[0]):
 			emit(CodeInvalidValue, 0, fmt.Sprintf("endpoint group name %q is not a token", values[0]))
 		}
 		if len(values) > 1 {

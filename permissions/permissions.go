@@ -25,6 +25,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/portcullis/portcullis/internal/grammar"
 )
 
 // Allowlist keywords.
@@ -222,11 +224,11 @@ func keyProblem(s string) string {
 		return "empty"
 	}
 	if !isKeyStart(s[0]) {
-		return fmt.Sprintf("%q must start with a lowercase letter or '*', not %s", s, describe(s[0]))
+		return fmt.Sprintf("%q must start with a lowercase letter or '*', not %s", s, grammar.DescribeByte(s[0]))
 	}
 	for i := 1; i < len(s); i++ {
 		if !isKeyChar(s[i]) {
-			return fmt.Sprintf("%q contains %s at offset %d (allowed: a-z 0-9 _ - . *)", s, describe(s[i]), i)
+			return fmt.Sprintf("%q contains %s at offset %d (allowed: a-z 0-9 _ - . *)", s, grammar.DescribeByte(s[i]), i)
 		}
 	}
 	return ""
@@ -350,7 +352,7 @@ func hostProblem(host string) string {
 			case c >= 0x80:
 				return "host must be ASCII (write internationalized names in punycode, xn--)"
 			default:
-				return fmt.Sprintf("host contains %s", describe(c))
+				return fmt.Sprintf("host contains %s", grammar.DescribeByte(c))
 			}
 		}
 	}

@@ -1,6 +1,10 @@
 package permissions
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/portcullis/portcullis/internal/grammar"
+)
 
 // This file is a strict parser for RFC 8941 Dictionaries. It keeps every
 // value's kind and text so that the Permissions-Policy layer can decide what
@@ -97,19 +101,7 @@ func (p *sfParser) found() string {
 	if p.pos >= len(p.s) {
 		return "end of input"
 	}
-	return describe(p.s[p.pos])
-}
-
-func describe(c byte) string {
-	switch {
-	case c == ' ':
-		return "a space"
-	case c == '\t':
-		return "a tab"
-	case c < 0x20 || c >= 0x7f:
-		return fmt.Sprintf("byte 0x%02x", c)
-	}
-	return fmt.Sprintf("%q", c)
+	return grammar.DescribeByte(p.s[p.pos])
 }
 
 func (p *sfParser) skipSP() {
@@ -366,7 +358,7 @@ func (p *sfParser) parseString() (bareItem, error) {
 			p.pos++
 			return bareItem{kind: kindString, val: val, off: start}, nil
 		case c < 0x20 || c == 0x7f:
-			return bareItem{}, p.errorf(p.pos, "%s is not allowed in a string", describe(c))
+			return bareItem{}, p.errorf(p.pos, "%s is not allowed in a string", grammar.DescribeByte(c))
 		default:
 			p.pos++
 		}
@@ -380,7 +372,7 @@ func (p *sfParser) parseToken() bareItem {
 	start := p.pos
 	p.pos++
 	for p.pos < len(p.s) {
-		if c := p.s[p.pos]; !isTChar(c) && c != ':' && c != '/' {
+		if c := p.s[p.pos]; !grammar.IsTchar(c) && c != ':' && c != '/' {
 			break
 		}
 		p.pos++
@@ -400,7 +392,7 @@ func (p *sfParser) parseByteSequence() (bareItem, error) {
 			return bareItem{kind: kindBytes, val: p.s[start:p.pos], off: start}, nil
 		}
 		if !isAlpha(c) && !isDigit(c) && c != '+' && c != '/' && c != '=' {
-			return bareItem{}, p.errorf(p.pos, "%s is not allowed in a byte sequence (base64)", describe(c))
+			return bareItem{}, p.errorf(p.pos, "%s is not allowed in a byte sequence (base64)", grammar.DescribeByte(c))
 		}
 		p.pos++
 	}
@@ -426,18 +418,6 @@ func isKeyChar(c byte) bool {
 	return isLCAlpha(c) || isDigit(c) || c == '_' || c == '-' || c == '.' || c == '*'
 }
 
-// isTChar reports whether c is an RFC 9110 tchar.
-func isTChar(c byte) bool {
-	if isAlpha(c) || isDigit(c) {
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
-}
-
 // isKey reports whether s is a valid sf-key.
 func isKey(s string) bool {
 	if s == "" || !isKeyStart(s[0]) {
@@ -457,7 +437,7 @@ func isToken(s string) bool {
 		return false
 	}
 	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isTChar(c) && c != ':' && c != '/' {
+		if c := s[i]; !grammar.IsTchar(c) && c != ':' && c != '/' {
 			return false
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/portcullis/portcullis/internal/grammar"
 )
 
 // ValidateOptions says where and when a File is being judged.
@@ -224,7 +226,7 @@ func checkURI(s string) (string, error) {
 	if colon < 0 {
 		return "", errors.New(missingScheme(s))
 	}
-	if !validScheme(s[:colon]) {
+	if !grammar.IsScheme(s[:colon]) {
 		return "", fmt.Errorf("%q does not start with a valid URI scheme (letters, digits, '+', '-', '.' before ':')", s)
 	}
 	scheme, rest := strings.ToLower(s[:colon]), s[colon+1:]
@@ -284,18 +286,6 @@ func missingScheme(s string) string {
 		return fmt.Sprintf("%q is not a URI; write a phone number as a tel: URI such as \"tel:+1-201-555-0123\"", s)
 	}
 	return fmt.Sprintf("%q is not a URI: it has no scheme such as \"https:\"", s)
-}
-
-func validScheme(s string) bool {
-	if s == "" || !isAlpha(s[0]) {
-		return false
-	}
-	for i := 1; i < len(s); i++ {
-		if c := s[i]; !isAlpha(c) && !isDigit(c) && c != '+' && c != '-' && c != '.' {
-			return false
-		}
-	}
-	return true
 }
 
 // uriChar reports whether c is an RFC 3986 unreserved, gen-delim or

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/portcullis/portcullis/internal/grammar"
 )
 
 // Cookie is a parsed Set-Cookie line. Typed fields hold the effective
@@ -81,7 +83,7 @@ func Parse(line string) (Cookie, error) {
 		start := len(line) - len(trim(line)) // leading whitespace
 		for i := start; i < len(line); i++ {
 			if !isTokenChar(line[i]) {
-				return Cookie{}, &ParseError{Offset: i, Msg: fmt.Sprintf("cookie name contains %s, which is not allowed in a token", describeByte(line[i]))}
+				return Cookie{}, &ParseError{Offset: i, Msg: fmt.Sprintf("cookie name contains %s, which is not allowed in a token", grammar.DescribeByte(line[i]))}
 			}
 		}
 		return Cookie{}, &ParseError{Offset: start, Msg: "invalid cookie name"}
@@ -153,16 +155,4 @@ func parseMaxAge(v string) (int, bool) {
 		n = -n
 	}
 	return n, true
-}
-
-func describeByte(c byte) string {
-	switch {
-	case c == ' ':
-		return "a space"
-	case c == '\t':
-		return "a tab"
-	case c < 0x20 || c >= 0x7f:
-		return fmt.Sprintf("byte 0x%02x", c)
-	}
-	return fmt.Sprintf("%q", c)
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portcullis/portcullis/internal/grammar"
 )
 
 // corsPolicy answers CORS for the configured origins.
@@ -65,21 +67,21 @@ func newCORSPolicy(c CORS) (*corsPolicy, error) {
 		methods = []string{http.MethodGet, http.MethodHead, http.MethodPost}
 	}
 	for _, m := range methods {
-		if !isToken(m) {
+		if !grammar.IsToken(m) {
 			return nil, fmt.Errorf("cors: method %q is not a token", m)
 		}
 		p.methods[m] = struct{}{}
 		p.allowMeth = append(p.allowMeth, m)
 	}
 	for _, h := range c.Headers {
-		if !isToken(h) {
+		if !grammar.IsToken(h) {
 			return nil, fmt.Errorf("cors: header %q is not a header name", h)
 		}
 		p.headers[strings.ToLower(h)] = struct{}{}
 		p.allowHdrs = append(p.allowHdrs, http.CanonicalHeaderKey(h))
 	}
 	for _, h := range c.ExposeHeaders {
-		if !isToken(h) {
+		if !grammar.IsToken(h) {
 			return nil, fmt.Errorf("cors: exposed header %q is not a header name", h)
 		}
 		p.expose = append(p.expose, http.CanonicalHeaderKey(h))

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/portcullis/portcullis/internal/grammar"
 )
 
 // Info is what shield established about a request: the scheme the client
@@ -252,7 +254,7 @@ func parseForwarded(v string) ([]forwardedElem, bool) {
 			return nil, false
 		}
 		key := strings.ToLower(strings.TrimSpace(s[:eq]))
-		if !isToken(key) {
+		if !grammar.IsToken(key) {
 			return nil, false
 		}
 		s = s[eq+1:]
@@ -308,23 +310,18 @@ func parseForwarded(v string) ([]forwardedElem, bool) {
 	}
 }
 
-// isToken reports whether s is an RFC 9110 token.
-func isToken(s string) bool { return s != "" && strings.IndexFunc(s, notTchar) < 0 }
-
 // isLenientValue accepts a token plus ':', '/', '[' and ']', which real
 // proxies send unquoted in Forwarded values ("host=example.com:8443").
 func isLenientValue(s string) bool {
-	return s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return notTchar(r) && r != ':' && r != '/' && r != '[' && r != ']'
-	}) < 0
-}
-
-func notTchar(r rune) bool {
-	switch {
-	case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9':
+	if s == "" {
 		return false
 	}
-	return !strings.ContainsRune("!#$%&'*+-.^_`|~", r)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !grammar.IsTchar(c) && c != ':' && c != '/' && c != '[' && c != ']' {
+			return false
+		}
+	}
+	return true
 }
 
 // parseNodeAddr parses an X-Forwarded-For entry or a Forwarded "for"
