@@ -17,9 +17,10 @@ type Event struct {
 	Rule string
 	// Detail says what happened, for people.
 	Detail string
-	// Method, Host, Path and RemoteAddr describe the request. Host and
-	// Path are truncated and quoted so that attacker input cannot forge
-	// log lines.
+	// Method, Host, Path and RemoteAddr describe the request, truncated
+	// to 200 bytes. They are attacker input: the default logger goes
+	// through log/slog, whose handlers escape them, and any other sink
+	// must escape them too.
 	Method, Host, Path, RemoteAddr string
 }
 

@@ -146,7 +146,7 @@ func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	// 2. Serve only the configured hosts; never redirect to another.
 	hostname, err := splitHost(host)
 	if err != nil {
-		s.refuse(w, r, http.StatusBadRequest, EventMalformed, "host.invalid-pattern", "invalid host", err.Error())
+		s.refuse(w, r, http.StatusBadRequest, EventMalformed, "", "invalid host", err.Error())
 		return
 	}
 	if !s.hosts.match(hostname) {
