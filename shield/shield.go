@@ -352,3 +352,11 @@ func (s *Shield) checkCrossOrigin(r *http.Request, info Info, forwarded bool) er
 	}
 	return s.cop.Check(r)
 }
+
+// AllowsHost reports whether a Host header value (port allowed) names one
+// of the Shield's hosts. Servers use it to route a request to the right
+// site before the site's Shield sees it.
+func (s *Shield) AllowsHost(host string) bool {
+	name, err := splitHost(host)
+	return err == nil && s.hosts.match(name)
+}

@@ -489,3 +489,12 @@ func TestInformationalResponses(t *testing.T) {
 		t.Fatalf("cookie set after a 103 was not hardened: %q", got)
 	}
 }
+
+func TestAllowsHost(t *testing.T) {
+	s, _ := mustNew(t, Options{Hosts: []string{"example.com", ".example.org"}})
+	for host, want := range map[string]bool{"example.com:8443": true, "A.EXAMPLE.ORG": true, "evil.com": false, "example.com\r\n": false, "": false} {
+		if got := s.AllowsHost(host); got != want {
+			t.Errorf("AllowsHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
