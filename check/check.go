@@ -1,0 +1,119 @@
+// Package check evaluates a portcullis configuration before deploy, the way
+// Django's `manage.py check --deploy` does for a Django project, but for
+// any application behind portcullis: every site's shield policy against
+// the rule catalog (package rules), plus what only the whole configuration
+// shows (a public name served with a certificate from the local CA).
+package check
+
+import (
+	"cmp"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/rules"
+	"github.com/portcullis/portcullis/shield"
+)
+
+// Level groups severities the way a linter reports them.
+type Level string
+
+// Levels of a finding, from its severity: High and Critical are errors,
+// Low and Medium warnings, Info informational.
+const (
+	LevelError   Level = "error"
+	LevelWarning Level = "warning"
+	LevelInfo    Level = "info"
+)
+
+// LevelOf maps a severity to its level.
+func LevelOf(s rules.Severity) Level {
+	switch {
+	case s >= rules.High:
+		return LevelError
+	case s >= rules.Low:
+		return LevelWarning
+	}
+	return LevelInfo
+}
+
+// Finding is a rule finding located in the configuration.
+type Finding struct {
+	rules.Finding
+	Level  Level  `json:"level"`
+	Site   string `json:"site"`
+	Line   int    `json:"line,omitempty"`
+	Title  string `json:"title"`
+	Fix    string `json:"fix"`
+	Django string `json:"django,omitempty"`
+}
+
+// Report is the outcome of checking one configuration.
+type Report struct {
+	Config   string    `json:"config"`
+	Findings []Finding `json:"findings"`
+	Errors   int       `json:"errors"`
+	Warnings int       `json:"warnings"`
+	Infos    int       `json:"infos"`
+}
+
+// Run evaluates cfg, which must have been validated (config.Load does).
+func Run(cfg *config.Config) (*Report, error) {
+	r := &Report{Config: cfg.Path, Findings: []Finding{}}
+	for i := range cfg.Sites {
+		site := &cfg.Sites[i]
+		opts, err := cfg.ShieldOptions(site)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: site %q: %w", cfg.Path, site.Line, site.Name, err)
+		}
+		opts.OnEvent = func(shield.Event) {}
+		s, err := shield.New(opts)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: site %q: %w", cfg.Path, site.Line, site.Name, err)
+		}
+		for _, f := range s.Findings() {
+			r.add(site, f)
+		}
+		if (site.Cert.Source == "" || site.Cert.Source == "local") && hasPublicName(site.Hosts) {
+			f := rules.NewFinding("cert.untrusted", "the certificate comes from portcullis's local CA, which browsers on other machines do not trust; use ACME or certificate files for public names")
+			r.add(site, f)
+		}
+	}
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Line, b.Line), strings.Compare(a.Rule, b.Rule))
+	})
+	return r, nil
+}
+
+func (r *Report) add(site *config.Site, f rules.Finding) {
+	rule, _ := rules.Get(f.Rule)
+	f.Target = site.Name
+	lf := Finding{Finding: f, Level: LevelOf(f.Severity), Site: site.Name, Line: site.Line, Title: rule.Title, Fix: rule.Fix, Django: rule.Django}
+	switch lf.Level {
+	case LevelError:
+		r.Errors++
+	case LevelWarning:
+		r.Warnings++
+	default:
+		r.Infos++
+	}
+	r.Findings = append(r.Findings, lf)
+}
+
+// hasPublicName reports whether a host list names anything besides
+// localhost names and loopback or private addresses.
+func hasPublicName(hosts []string) bool {
+	for _, h := range hosts {
+		h = strings.ToLower(strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "."), "[]"))
+		if h == "localhost" || strings.HasSuffix(h, ".localhost") || h == "*" {
+			continue
+		}
+		if a, err := netip.ParseAddr(h); err == nil && (a.IsLoopback() || a.IsPrivate()) {
+			continue
+		}
+		return true
+	}
+	return false
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func writeConfig(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "portcullis.toml")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const hardenedTOML = `
+[defaults.hsts]
+preload = true
+
+[defaults.headers]
+corp = "same-origin"
+
+[defaults.security_txt]
+contact = ["mailto:security@example.com"]
+expires_in = "90d"
+
+[[site]]
+hosts = ["app.example.com"]
+upstream = "http://127.0.0.1:8000"
+[site.cert]
+source = "files"
+cert = "/etc/ssl/app.pem"
+key = "/etc/ssl/app-key.pem"
+`
+
+const weakTOML = `
+[[site]]
+name = "weak"
+hosts = ["app.example.com"]
+upstream = "http://127.0.0.1:8000"
+[site.policy.redirect]
+disable = true
+[site.policy.hsts]
+max_age = "300s"
+`
+
+func TestCheck(t *testing.T) {
+	hardened := writeConfig(t, hardenedTOML)
+	weak := writeConfig(t, weakTOML)
+	broken := writeConfig(t, "[[site]]\nhosts = [\"a.example\"]\nupstream = \"http://127.0.0.1:1\"\nbogus_key = 1\n")
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		outHas  []string
+		errHas  []string
+		outLack []string
+	}{
+		{"valid without --deploy", []string{"check", weak}, 0, []string{"configuration is valid"}, nil, nil},
+		{"hardened deploy", []string{"check", "--deploy", hardened}, 0, []string{"0 errors, 0 warnings"}, nil, nil},
+		{"weak deploy", []string{"check", "--deploy", weak}, 1,
+			[]string{"redirect.missing", "hsts.max-age-short", "cert.untrusted", "security.W008", "fix:"}, nil, nil},
+		{"broken config", []string{"check", broken}, 2, nil, []string{"portcullis.toml:4", "bogus_key"}, nil},
+		{"missing file", []string{"check", filepath.Join(t.TempDir(), "nope.toml")}, 2, nil, []string{"nope.toml"}, nil},
+		{"no file", []string{"check"}, 2, nil, []string{"exactly one config file"}, nil},
+		{"bad format", []string{"check", "--format", "xml", weak}, 2, nil, []string{"unknown format"}, nil},
+		{"unknown command", []string{"frobnicate"}, 2, nil, []string{"unknown command"}, nil},
+		{"version", []string{"version"}, 0, []string{"portcullis"}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := runCLI(t, tt.args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, out, errs)
+			}
+			for _, s := range tt.outHas {
+				if !strings.Contains(out, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tt.errHas {
+				if !strings.Contains(errs, s) {
+					t.Errorf("stderr lacks %q:\n%s", s, errs)
+				}
+			}
+		})
+	}
+}
+
+func TestCheckStrictAndJSON(t *testing.T) {
+	// Only warnings and info: exit 0, but 1 with --strict.
+	p := writeConfig(t, strings.Replace(hardenedTOML, "preload = true", "preload = false", 1)+
+		"[site.policy.headers]\nframe_options = \"SAMEORIGIN\"\n")
+	if code, out, _ := runCLI(t, "check", "--deploy", p); code != 0 {
+		t.Fatalf("warnings only: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "check", "--deploy", "--strict", p); code != 1 {
+		t.Fatalf("--strict with warnings: exit %d, want 1", code)
+	}
+	code, out, _ := runCLI(t, "check", "--deploy", "--format", "json", p)
+	var rep struct {
+		Config   string
+		Findings []struct {
+			Rule, Level, Site, Message, Fix string
+			Line                            int
+		}
+		Warnings int
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 {
+		t.Fatalf("json output (exit %d): %v\n%s", code, err, out)
+	}
+	found := false
+	for _, f := range rep.Findings {
+		if f.Rule == "header.frame-options-weak" && f.Level == "warning" && f.Line > 0 && f.Fix != "" {
+			found = true
+		}
+	}
+	if !found || rep.Warnings == 0 || rep.Config != p {
+		t.Fatalf("json report lacks the frame-options warning: %+v", rep)
+	}
+}

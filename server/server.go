@@ -1,0 +1,447 @@
+// Package server runs portcullis: an HTTPS listener that terminates TLS
+// (certificates chosen by SNI from package certs, protocol profile from the
+// config) and a plain-HTTP listener whose only jobs are health checks,
+// ACME challenges (later) and the redirect to HTTPS. Each request is routed
+// by Host to a site, whose handler is access log → shield → proxy.
+//
+// The configuration can be replaced while serving (Reload): a complete new
+// set of sites is built first and swapped in atomically; if anything in
+// the new configuration fails, the old one keeps running and Reload says
+// why. Listeners and the TLS configuration (and with it the session ticket
+// keys) are kept across reloads, so no connection is dropped.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/portcullis/portcullis/certs"
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/demo"
+	"github.com/portcullis/portcullis/proxy"
+	"github.com/portcullis/portcullis/shield"
+)
+
+// HealthPath answers 200 "ok" on both listeners, for any Host, before
+// routing and without redirect: load balancers probe it over plain HTTP
+// with an IP address as Host.
+const HealthPath = "/healthz"
+
+// Options are the parts of a server that do not come from the config file.
+type Options struct {
+	// DataDir holds the local CA and certificates. Required.
+	DataDir string
+	// Logger receives lifecycle, certificate and security events.
+	// Default: slog.Default().
+	Logger *slog.Logger
+	// AccessLog, when set, receives the access log instead of the
+	// config's path (tests use it).
+	AccessLog io.Writer
+	// Now is the clock for certificate expiry logic. Default: time.Now.
+	Now func() time.Time
+}
+
+// Server is a running portcullis front door.
+type Server struct {
+	opts    Options
+	log     *slog.Logger
+	cur     atomic.Pointer[runtime]
+	mu      sync.Mutex // serializes Reload and Shutdown
+	tlsConf *tls.Config
+	ca      *certs.LocalCA // opened on first use
+	demo    string         // address of the demo app, started on first use
+	demoEnd func()
+	https   *http.Server
+	plain   *http.Server
+	lnTLS   net.Listener
+	lnPlain net.Listener
+	errs    chan error
+}
+
+// runtime is one complete, immutable generation of the configuration.
+type runtime struct {
+	cfg     *config.Config
+	sites   []*site
+	handler http.Handler // access log → router
+	certs   *certs.Selector
+	retire  func() // releases what this generation holds
+}
+
+type site struct {
+	name    string
+	shield  *shield.Shield
+	handler http.Handler // shield → proxy
+	names   []string     // certificate names
+	source  string       // certificate source
+}
+
+// New builds a server for cfg without listening yet.
+func New(cfg *config.Config, o Options) (*Server, error) {
+	if o.DataDir == "" {
+		return nil, errors.New("server: no data directory")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Server{opts: o, log: o.Logger, errs: make(chan error, 2)}
+	// Bind first: redirects must name the real HTTPS port, which an
+	// address like "127.0.0.1:0" only reveals once bound.
+	var err error
+	if s.lnTLS, err = net.Listen("tcp", cfg.Listen.HTTPS); err != nil {
+		return nil, fmt.Errorf("https listener: %w", err)
+	}
+	if s.lnPlain, err = net.Listen("tcp", cfg.Listen.HTTP); err != nil {
+		s.lnTLS.Close()
+		return nil, fmt.Errorf("http listener: %w", err)
+	}
+	rt, err := s.build(cfg)
+	if err != nil {
+		s.lnTLS.Close()
+		s.lnPlain.Close()
+		return nil, err
+	}
+	s.cur.Store(rt)
+	s.tlsConf, err = TLSConfig(cfg.TLS.Profile, func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		return s.cur.Load().certs.GetCertificate(h)
+	})
+	if err != nil {
+		rt.retire()
+		s.lnTLS.Close()
+		s.lnPlain.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Start serves both listeners (bound by New) in the background.
+func (s *Server) Start() error {
+	lim := s.cur.Load().cfg.Limits
+	errLog := slog.NewLogLogger(s.log.Handler(), slog.LevelDebug) // TLS handshake noise from scanners
+	newServer := func() *http.Server {
+		return &http.Server{
+			Handler:           http.HandlerFunc(s.serveHTTP),
+			ReadHeaderTimeout: lim.ReadHeaderTimeout,
+			ReadTimeout:       lim.ReadTimeout,
+			WriteTimeout:      lim.WriteTimeout,
+			IdleTimeout:       lim.IdleTimeout,
+			MaxHeaderBytes:    lim.MaxHeaderBytes,
+			ErrorLog:          errLog,
+		}
+	}
+	s.https = newServer()
+	s.https.TLSConfig = s.tlsConf
+	s.plain = newServer()
+	go func() { s.errs <- serveErr(s.https.ServeTLS(s.lnTLS, "", "")) }()
+	go func() { s.errs <- serveErr(s.plain.Serve(s.lnPlain)) }()
+	return nil
+}
+
+func serveErr(err error) error {
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Errors delivers a listener failure while serving.
+func (s *Server) Errors() <-chan error { return s.errs }
+
+// HTTPSAddr and HTTPAddr return the bound listener addresses.
+func (s *Server) HTTPSAddr() string { return s.lnTLS.Addr().String() }
+
+// HTTPAddr returns the bound plain-HTTP listener address.
+func (s *Server) HTTPAddr() string { return s.lnPlain.Addr().String() }
+
+// Config returns the configuration being served.
+func (s *Server) Config() *config.Config { return s.cur.Load().cfg }
+
+// LocalCA returns the local CA, or nil when no site uses it.
+func (s *Server) LocalCA() *certs.LocalCA {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ca
+}
+
+// serveHTTP is the entry point of both listeners.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == HealthPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		io.WriteString(w, "ok\n")
+		return
+	}
+	s.cur.Load().handler.ServeHTTP(w, r)
+}
+
+// route hands the request to the site that serves its Host.
+func (rt *runtime) route(w http.ResponseWriter, r *http.Request) {
+	for _, st := range rt.sites {
+		if st.shield.AllowsHost(r.Host) {
+			st.handler.ServeHTTP(w, r)
+			return
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusBadRequest)
+	io.WriteString(w, "400 Bad Request: host not served here\n")
+}
+
+// Reload replaces the configuration. On any error the running
+// configuration stays in service and the error says why.
+func (s *Server) Reload(cfg *config.Config) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.cur.Load()
+	if cfg.TLS.Profile != old.cfg.TLS.Profile || cfg.Listen != old.cfg.Listen || cfg.Limits != old.cfg.Limits {
+		s.log.Warn("reload: listener addresses, TLS profile and limits take effect on restart only")
+	}
+	rt, err := s.buildLocked(cfg)
+	if err != nil {
+		return err
+	}
+	s.cur.Store(rt)
+	go old.retire() // requests still in flight on it finish first
+	s.log.Info("configuration reloaded", "sites", len(rt.sites))
+	return nil
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests
+// until ctx ends; then it closes what is left.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	if s.https == nil { // never started
+		s.lnTLS.Close()
+		s.lnPlain.Close()
+	}
+	for _, srv := range []*http.Server{s.https, s.plain} {
+		if srv != nil {
+			if err := srv.Shutdown(ctx); err != nil {
+				errs = append(errs, err)
+				srv.Close()
+			}
+		}
+	}
+	s.mu.Lock()
+	s.cur.Load().retire()
+	if s.demoEnd != nil {
+		s.demoEnd()
+	}
+	s.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+func (s *Server) build(cfg *config.Config) (*runtime, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buildLocked(cfg)
+}
+
+// buildLocked builds a complete generation: every site's shield, proxy
+// and certificate source. Nothing is shared with the running generation
+// except the local CA, so a failure leaves the running one untouched.
+func (s *Server) buildLocked(cfg *config.Config) (_ *runtime, err error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var closers []func()
+	release := func() {
+		cancel()
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			release()
+		}
+	}()
+
+	rt := &runtime{cfg: cfg}
+	var entries []certs.Entry
+	for i := range cfg.Sites {
+		cs := &cfg.Sites[i]
+		st, entry, closer, err := s.buildSite(ctx, cfg, cs)
+		if closer != nil {
+			closers = append(closers, closer)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: site %q: %w", cfg.Path, cs.Line, cs.Name, err)
+		}
+		rt.sites = append(rt.sites, st)
+		entries = append(entries, entry)
+	}
+	if rt.certs, err = certs.NewSelector(entries, nil); err != nil {
+		return nil, err
+	}
+	var out io.Writer = os.Stderr
+	if s.opts.AccessLog != nil {
+		out = s.opts.AccessLog
+	} else if cfg.AccessLog.Path != "" {
+		f, err := os.OpenFile(cfg.AccessLog.Path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+		if err != nil {
+			return nil, fmt.Errorf("access log: %w", err)
+		}
+		closers = append(closers, func() { f.Close() })
+		out = f
+	}
+	rt.handler = http.HandlerFunc(rt.route)
+	if cfg.AccessLog.Format != "off" {
+		rt.handler = proxy.AccessLog(rt.handler, proxy.AccessLogOptions{Format: cfg.AccessLog.Format, Out: out, Now: s.opts.Now})
+	}
+	var once sync.Once
+	rt.retire = func() { once.Do(release) }
+	return rt, nil
+}
+
+func (s *Server) buildSite(ctx context.Context, cfg *config.Config, cs *config.Site) (*site, certs.Entry, func(), error) {
+	var none certs.Entry
+	opts, err := cfg.ShieldOptions(cs)
+	if err != nil {
+		return nil, none, nil, err
+	}
+	if opts.Redirect.Port == 0 {
+		opts.Redirect.Port = listenPort(s.lnTLS.Addr().String())
+	}
+	if opts.Logger == nil {
+		opts.Logger = s.log
+	}
+	sh, err := shield.New(opts)
+	if err != nil {
+		return nil, none, nil, err
+	}
+
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	upstream := cs.Upstream
+	if upstream == "demo" {
+		if s.demo == "" {
+			if s.demo, s.demoEnd, err = startDemo(s.log); err != nil {
+				return nil, none, nil, err
+			}
+		}
+		upstream = "http://" + s.demo
+	}
+	px, err := proxy.New(proxy.Options{
+		Upstream:              upstream,
+		MaxBodyBytes:          cfg.Limits.MaxBodyBytes,
+		DialTimeout:           cfg.Limits.UpstreamDialTimeout,
+		ResponseHeaderTimeout: cfg.Limits.UpstreamTimeout,
+		Logger:                s.log.With("site", cs.Name),
+	})
+	if err != nil {
+		return nil, none, closeAll, err
+	}
+	closers = append(closers, px.Close)
+
+	names := certNames(cs.Hosts)
+	src, err := s.certSource(ctx, cs, names)
+	if err != nil {
+		return nil, none, closeAll, err
+	}
+	st := &site{name: cs.Name, shield: sh, handler: sh.Wrap(px), names: names, source: cs.Cert.Source}
+	return st, certs.Entry{Names: names, Source: src}, closeAll, nil
+}
+
+// certSource returns the certificate source a site asks for.
+func (s *Server) certSource(ctx context.Context, cs *config.Site, names []string) (certs.Source, error) {
+	switch cs.Cert.Source {
+	case "", "local":
+		ca, err := s.localCA()
+		if err != nil {
+			return nil, err
+		}
+		return ca.Source(names)
+	case "files":
+		fs, err := certs.NewFileSource(cs.Cert.Cert, cs.Cert.Key, certs.FileSourceOptions{Logger: s.log, Now: s.opts.Now})
+		if err != nil {
+			return nil, err
+		}
+		go fs.Start(ctx)
+		return fs, nil
+	}
+	return nil, fmt.Errorf("certificate source %q is not supported yet", cs.Cert.Source)
+}
+
+// localCA opens the local CA on first use. Callers hold s.mu.
+func (s *Server) localCA() (*certs.LocalCA, error) {
+	if s.ca != nil {
+		return s.ca, nil
+	}
+	ca, err := certs.OpenLocalCA(filepath.Join(s.opts.DataDir, "ca"), certs.LocalCAOptions{Now: s.opts.Now, Logger: s.log})
+	if err != nil {
+		return nil, err
+	}
+	s.ca = ca
+	return ca, nil
+}
+
+// certNames turns host patterns into certificate names: ".example.com"
+// needs both the domain and its wildcard.
+func certNames(hosts []string) []string {
+	var out []string
+	for _, h := range hosts {
+		h = strings.ToLower(strings.Trim(strings.TrimSpace(h), "[]"))
+		if d, ok := strings.CutPrefix(h, "."); ok {
+			out = append(out, d, "*."+d)
+			continue
+		}
+		if h != "*" {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func listenPort(addr string) int {
+	_, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(p)
+	if n == 443 {
+		return 0
+	}
+	return n
+}
+
+// startDemo serves the built-in demo app on a loopback port, as a real
+// upstream behind the proxy. It lives as long as the server, so reloads
+// keep its sessions.
+func startDemo(log *slog.Logger) (addr string, stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("demo app: %w", err)
+	}
+	srv := &http.Server{Handler: demo.Handler(demo.Options{}), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("demo app stopped", "err", err)
+		}
+	}()
+	return ln.Addr().String(), func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
+}

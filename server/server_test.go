@@ -1,0 +1,577 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/config"
+)
+
+// testPKI is a throwaway CA for certificates served from files.
+type testPKI struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+	pool *x509.CertPool
+}
+
+func newTestPKI(t *testing.T) *testPKI {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &testPKI{cert: cert, key: key, pool: pool}
+}
+
+// writeLeaf writes a leaf for names to certFile/keyFile (key 0600) and
+// returns its serial.
+func (p *testPKI) writeLeaf(t *testing.T, certFile, keyFile string, names ...string) *big.Int {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial, DNSNames: names,
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(12 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.cert, &key.PublicKey, p.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	// Write to temp names and rename, as a deploy tool would.
+	for _, f := range []struct {
+		path, typ string
+		der       []byte
+		mode      os.FileMode
+	}{{keyFile, "PRIVATE KEY", kder, 0o600}, {certFile, "CERTIFICATE", der, 0o644}} {
+		tmp := f.path + ".tmp"
+		if err := os.WriteFile(tmp, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), f.mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, f.path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return serial
+}
+
+// upstream is a real application server on loopback.
+type upstream struct {
+	*httptest.Server
+	mu   sync.Mutex
+	seen []*http.Request
+}
+
+func newUpstream(t *testing.T) *upstream {
+	u := &upstream{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		u.mu.Lock()
+		u.seen = append(u.seen, r.Clone(context.Background()))
+		u.mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "abc", Path: "/"})
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintf(w, "%s %s %s", r.Method, r.URL.RequestURI(), body)
+	})
+	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: one\n\n")
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(300 * time.Millisecond):
+		}
+		fmt.Fprint(w, "data: two\n\n")
+	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(500 * time.Millisecond)
+		io.WriteString(w, "slow done")
+	})
+	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") != "echo" {
+			http.Error(w, "want upgrade", 400)
+			return
+		}
+		conn, rw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+		rw.Flush()
+		line, _ := rw.ReadString('\n')
+		rw.WriteString("echo: " + line)
+		rw.Flush()
+	})
+	u.Server = httptest.NewServer(mux)
+	t.Cleanup(u.Close)
+	return u
+}
+
+func (u *upstream) last() *http.Request {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.seen[len(u.seen)-1]
+}
+
+// fixture is a running portcullis serving app.example.com from files.
+type fixture struct {
+	srv      *Server
+	cfg      *config.Config
+	pki      *testPKI
+	certFile string
+	keyFile  string
+	cfgText  string
+	client   *http.Client
+	up       *upstream
+	logs     *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+const siteTOML = `
+[listen]
+https = "127.0.0.1:0"
+http = "127.0.0.1:0"
+
+[[site]]
+name = "app"
+hosts = ["app.example.com"]
+upstream = "%s"
+[site.cert]
+source = "files"
+cert = "%s"
+key = "%s"
+%s
+`
+
+func newFixture(t *testing.T, extra string) *fixture {
+	t.Helper()
+	f := &fixture{pki: newTestPKI(t), up: newUpstream(t), logs: &syncBuffer{}}
+	dir := t.TempDir()
+	f.certFile, f.keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	f.pki.writeLeaf(t, f.certFile, f.keyFile, "app.example.com")
+	f.cfgText = fmt.Sprintf(siteTOML, f.up.URL, f.certFile, f.keyFile, extra)
+	cfg, err := config.Parse(filepath.Join(dir, "portcullis.toml"), []byte(f.cfgText))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.cfg = cfg
+	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	f.srv, err = New(cfg, Options{DataDir: filepath.Join(dir, "data"), Logger: log, AccessLog: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		f.srv.Shutdown(ctx)
+	})
+	f.client = f.newClient()
+	return f
+}
+
+// newClient resolves every name to the server's loopback addresses, as
+// DNS pointing at it would.
+func (f *fixture) newClient() *http.Client {
+	tr := &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: f.pki.pool},
+		ForceAttemptHTTP2: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			_, port, _ := net.SplitHostPort(addr)
+			target := f.srv.HTTPSAddr()
+			if port == "80" || port == portOf(f.srv.HTTPAddr()) {
+				target = f.srv.HTTPAddr()
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, target)
+		},
+	}
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
+
+func portOf(addr string) string { _, p, _ := net.SplitHostPort(addr); return p }
+
+func (f *fixture) url(https bool, path string) string {
+	if https {
+		return "https://app.example.com:" + portOf(f.srv.HTTPSAddr()) + path
+	}
+	return "http://app.example.com:" + portOf(f.srv.HTTPAddr()) + path
+}
+
+func TestServeRedirectHeadersCookies(t *testing.T) {
+	f := newFixture(t, "")
+	var hops []int
+	f.client.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+		hops = append(hops, r.Response.StatusCode)
+		return nil
+	}
+	resp, err := f.client.Post(f.url(false, "/login?next=%2F"), "text/plain", strings.NewReader("user=a&pw=b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "POST /login?next=%2F user=a&pw=b" || len(hops) != 1 || hops[0] != 308 {
+		t.Fatalf("body %q after hops %v; want the POST and its body preserved through one 308", body, hops)
+	}
+	if resp.ProtoMajor != 2 {
+		t.Errorf("protocol %s, want HTTP/2", resp.Proto)
+	}
+	for k, want := range map[string]string{
+		"Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+		"X-Frame-Options":           "DENY",
+		"X-Content-Type-Options":    "nosniff",
+		"Set-Cookie":                "sessionid=abc; Path=/; Secure; HttpOnly; SameSite=Lax",
+	} {
+		if got := resp.Header.Get(k); got != want {
+			t.Errorf("%s = %q, want %q", k, got, want)
+		}
+	}
+
+	// The plain-HTTP answer itself never carries HSTS.
+	noFollow := f.newClient()
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err = noFollow.Get(f.url(false, "/x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 308 || resp.Header.Get("Strict-Transport-Security") != "" ||
+		resp.Header.Get("Location") != f.url(true, "/x") {
+		t.Fatalf("http: %d HSTS %q Location %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"), resp.Header.Get("Location"))
+	}
+}
+
+func TestServeForwardingHeadersReplaced(t *testing.T) {
+	f := newFixture(t, "")
+	req, _ := http.NewRequest("GET", f.url(true, "/who"), nil)
+	req.Header.Set("X-Forwarded-For", "6.6.6.6")
+	req.Header.Set("X-Forwarded-Proto", "http")
+	req.Header.Set("X-Forwarded-Host", "evil.example")
+	req.Header.Set("Forwarded", "for=6.6.6.6;host=evil.example")
+	resp, err := f.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := f.up.last()
+	if got.Header.Get("X-Forwarded-For") != "127.0.0.1" || got.Header.Get("X-Forwarded-Proto") != "https" ||
+		got.Header.Get("X-Forwarded-Host") != "app.example.com:"+portOf(f.srv.HTTPSAddr()) || strings.Contains(got.Header.Get("Forwarded"), "6.6.6.6") {
+		t.Fatalf("upstream saw XFF %q XFP %q XFH %q Forwarded %q", got.Header.Get("X-Forwarded-For"), got.Header.Get("X-Forwarded-Proto"),
+			got.Header.Get("X-Forwarded-Host"), got.Header.Get("Forwarded"))
+	}
+	if !strings.HasPrefix(got.Host, "app.example.com") {
+		t.Errorf("upstream Host %q, want the original", got.Host)
+	}
+}
+
+func TestServeBadHostAndHealth(t *testing.T) {
+	f := newFixture(t, "")
+	for _, base := range []string{"https://" + f.srv.HTTPSAddr(), "http://" + f.srv.HTTPAddr()} {
+		tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: f.pki.pool, ServerName: "app.example.com"}}
+		req, _ := http.NewRequest("GET", base+"/", nil)
+		req.Host = "evil.example"
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 400 || resp.Header.Get("Location") != "" {
+			t.Errorf("%s with Host evil.example: %d Location %q", base, resp.StatusCode, resp.Header.Get("Location"))
+		}
+		req, _ = http.NewRequest("GET", base+HealthPath, nil)
+		resp, err = tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(body) != "ok\n" {
+			t.Errorf("%s%s: %d %q", base, HealthPath, resp.StatusCode, body)
+		}
+	}
+}
+
+func TestServeStreamingAndWebsocket(t *testing.T) {
+	f := newFixture(t, "")
+	resp, err := f.client.Get(f.url(true, "/events"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(resp.Body)
+	first, err := br.ReadString('\n')
+	if err != nil || first != "data: one\n" {
+		t.Fatalf("first SSE event %q, %v", first, err)
+	}
+	rest, _ := io.ReadAll(br)
+	resp.Body.Close()
+	if !strings.Contains(string(rest), "data: two") {
+		t.Fatalf("rest of stream %q", rest)
+	}
+
+	conn, err := tls.Dial("tcp", f.srv.HTTPSAddr(), &tls.Config{RootCAs: f.pki.pool, ServerName: "app.example.com", NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: app.example.com\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
+	cr := bufio.NewReader(conn)
+	up, err := http.ReadResponse(cr, nil)
+	if err != nil || up.StatusCode != 101 {
+		t.Fatalf("upgrade through the proxy: %v %v", up, err)
+	}
+	fmt.Fprint(conn, "hello\n")
+	if line, _ := cr.ReadString('\n'); line != "echo: hello\n" {
+		t.Fatalf("websocket echo %q", line)
+	}
+}
+
+// TestServeReloadUnderLoad reloads the configuration repeatedly while
+// clients send requests without pause: not one may fail, and the new
+// policy must be in force afterwards. A broken config keeps the old one.
+func TestServeReloadUnderLoad(t *testing.T) {
+	f := newFixture(t, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	var ok, failed atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := f.newClient()
+			for ctx.Err() == nil {
+				resp, err := c.Get(f.url(true, "/ping"))
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == 200 {
+						ok.Add(1)
+						continue
+					}
+					err = fmt.Errorf("status %d", resp.StatusCode)
+				}
+				failed.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+			}
+		}()
+	}
+	frame := []string{"DENY", "SAMEORIGIN"}
+	for i := range 10 {
+		text := f.cfgText + fmt.Sprintf("[site.policy.headers]\nframe_options = %q\n", frame[i%2])
+		cfg, err := config.Parse(f.cfg.Path, []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.srv.Reload(cfg); err != nil {
+			t.Fatalf("reload %d: %v", i, err)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	// A broken configuration is refused and changes nothing.
+	bad, err := config.Parse(f.cfg.Path, []byte(strings.Replace(f.cfgText, f.up.URL, "unix:/nonexistent/dir/sock", 1)+"[site.policy.headers]\nframe_options = \"SAMEORIGIN\"\n"))
+	if err == nil {
+		bad.Sites[0].Cert.Cert = filepath.Join(t.TempDir(), "missing.pem")
+		if err := f.srv.Reload(bad); err == nil {
+			t.Errorf("reload of a config whose certificate file is missing succeeded")
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	wg.Wait()
+	if failed.Load() != 0 || ok.Load() < 20 {
+		t.Fatalf("during reloads: %d ok, %d failed (first: %v)", ok.Load(), failed.Load(), firstErr.Load())
+	}
+	resp, err := f.client.Get(f.url(true, "/after"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("X-Frame-Options"); got != "SAMEORIGIN" {
+		t.Fatalf("after the last good reload X-Frame-Options = %q, want SAMEORIGIN", got)
+	}
+	t.Logf("%d requests during 10 reloads, none failed", ok.Load())
+}
+
+func TestServeGracefulShutdown(t *testing.T) {
+	f := newFixture(t, "")
+	type result struct {
+		body string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := f.client.Get(f.url(true, "/slow"))
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- result{string(b), err}
+	}()
+	// Wait until the upstream has the request, then shut down.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f.up.mu.Lock()
+		n := len(f.up.seen)
+		f.up.mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	r := <-done
+	if r.err != nil || r.body != "slow done" {
+		t.Fatalf("in-flight request during shutdown: %q %v", r.body, r.err)
+	}
+	if _, err := net.DialTimeout("tcp", f.srv.HTTPSAddr(), time.Second); err == nil {
+		t.Errorf("listener still accepting after shutdown")
+	}
+}
+
+// TestServeCertHotReload replaces the certificate files on disk: the new
+// certificate is served without restart; a broken file keeps the old one.
+func TestServeCertHotReload(t *testing.T) {
+	f := newFixture(t, "")
+	serialNow := func() *big.Int {
+		conn, err := tls.Dial("tcp", f.srv.HTTPSAddr(), &tls.Config{RootCAs: f.pki.pool, ServerName: "app.example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		return conn.ConnectionState().PeerCertificates[0].SerialNumber
+	}
+	before := serialNow()
+	want := f.pki.writeLeaf(t, f.certFile, f.keyFile, "app.example.com")
+	waitFor(t, 10*time.Second, func() bool { return serialNow().Cmp(want) == 0 }, "new certificate served")
+	if before.Cmp(want) == 0 {
+		t.Fatal("serials collide")
+	}
+	// A broken file: the last good certificate stays in service.
+	os.WriteFile(f.certFile, []byte("-----BEGIN CERTIFICATE-----\ngarbage\n"), 0o644)
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(f.logs.String(), "level=ERROR") }, "an error logged for the broken file")
+	if got := serialNow(); got.Cmp(want) != 0 {
+		t.Fatalf("broken file replaced the certificate: serial %v, want %v", got, want)
+	}
+}
+
+func waitFor(t *testing.T, d time.Duration, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestServeZeroConfig runs the embedded default: demo app behind the proxy,
+// local CA certificate for localhost, redirect from the HTTP port.
+func TestServeZeroConfig(t *testing.T) {
+	cfg := config.Default()
+	cfg.Listen.HTTPS, cfg.Listen.HTTP = "127.0.0.1:0", "127.0.0.1:0"
+	srv, err := New(cfg, Options{DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler), AccessLog: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	ca := srv.LocalCA()
+	if ca == nil {
+		t.Fatal("no local CA")
+	}
+	client := &http.Client{Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: ca.RootPool()},
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			_, port, _ := net.SplitHostPort(addr)
+			if port == portOf(srv.HTTPAddr()) {
+				return net.Dial(network, srv.HTTPAddr())
+			}
+			return net.Dial(network, srv.HTTPSAddr())
+		},
+	}, Timeout: 10 * time.Second}
+	resp, err := client.Get("http://localhost:" + portOf(srv.HTTPAddr()) + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Request.URL.Scheme != "https" || resp.StatusCode != 200 || !strings.Contains(strings.ToLower(string(body)), "<form") {
+		t.Fatalf("zero-config: %s %d %.200q", resp.Request.URL, resp.StatusCode, body)
+	}
+	if resp.Header.Get("Strict-Transport-Security") != "" {
+		t.Errorf("HSTS sent for localhost")
+	}
+	if resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("demo page lacks the security headers: %v", resp.Header)
+	}
+	for _, c := range resp.Cookies() {
+		if !c.Secure || c.SameSite == http.SameSiteDefaultMode {
+			t.Errorf("demo cookie %s not hardened: %+v", c.Name, c)
+		}
+	}
+	// The leaf also covers the loopback addresses (clients without SNI).
+	for _, name := range []string{"127.0.0.1", "::1"} {
+		conn, err := tls.Dial("tcp", srv.HTTPSAddr(), &tls.Config{RootCAs: ca.RootPool(), ServerName: name})
+		if err != nil {
+			t.Errorf("local CA certificate for %s: %v", name, err)
+			continue
+		}
+		conn.Close()
+	}
+}
