@@ -207,6 +207,9 @@ func Default() *Config {
 		Hosts:    []string{"localhost", "127.0.0.1", "::1"},
 		Upstream: "demo",
 		Cert:     CertSource{Source: CertLocal},
+		// The demo app has no inline script or style, so it can show
+		// a full same-origin policy rather than shield's baseline.
+		Policy: Policy{CSP: CSP{Policy: new("strict")}},
 	}}
 	return c
 }

@@ -453,6 +453,8 @@ func TestDefault(t *testing.T) {
 name = "localhost"
 hosts = ["localhost", "127.0.0.1", "::1"]
 upstream = "demo"
+[site.policy.csp]
+policy = "strict"
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -471,6 +473,12 @@ upstream = "demo"
 	}
 	if _, err := shield.New(o); err != nil || !reflect.DeepEqual(o.Hosts, []string{"localhost", "127.0.0.1", "::1"}) || o.SecurityTxt != nil {
 		t.Errorf("default options %+v: %v", o, err)
+	}
+	if o.CSP.Policy == nil || o.CSP.Policy.String() != csp.Strict().String() {
+		t.Errorf("the demo site's CSP is %v, want csp.Strict()", o.CSP.Policy)
+	}
+	if fo, _ := cfg.ShieldOptions(&cfg.Sites[0]); fo.CSP.Policy == nil || fo.CSP.Policy.String() != o.CSP.Policy.String() {
+		t.Errorf("Default() and the minimal file differ in CSP")
 	}
 }
 

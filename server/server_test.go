@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -573,5 +574,50 @@ func TestServeZeroConfig(t *testing.T) {
 			continue
 		}
 		conn.Close()
+	}
+}
+
+// TestServeSlowHeaders: a client that sends its headers byte by byte
+// (slowloris) is disconnected once the read-header timeout passes, on
+// both listeners.
+func TestServeSlowHeaders(t *testing.T) {
+	f := newFixture(t, "[limits]\nread_header_timeout = \"300ms\"\n")
+	for _, tc := range []struct {
+		name string
+		dial func() (net.Conn, error)
+	}{
+		{"http", func() (net.Conn, error) { return net.Dial("tcp", f.srv.HTTPAddr()) }},
+		{"https", func() (net.Conn, error) {
+			return tls.Dial("tcp", f.srv.HTTPSAddr(), &tls.Config{RootCAs: f.pki.pool, ServerName: "app.example.com", NextProtos: []string{"http/1.1"}})
+		}},
+	} {
+		conn, err := tc.dial()
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		fmt.Fprint(conn, "GET / HTTP/1.1\r\nHost: app.example.com\r\nX-Slow: ")
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		// Keep dribbling; the server must close the connection anyway.
+		go func() {
+			for range 20 {
+				if _, err := conn.Write([]byte("a")); err != nil {
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}()
+		buf := make([]byte, 512)
+		var readErr error
+		for readErr == nil {
+			_, readErr = conn.Read(buf)
+		}
+		conn.Close()
+		if errors.Is(readErr, os.ErrDeadlineExceeded) {
+			t.Fatalf("%s: slow-header connection still open after 10 s", tc.name)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("%s: closed after %v, want about the 300 ms read-header timeout", tc.name, took)
+		}
 	}
 }

@@ -131,3 +131,19 @@ func TestCheckStrictAndJSON(t *testing.T) {
 		t.Fatalf("json report lacks the frame-options warning: %+v", rep)
 	}
 }
+
+// The one-site mode fronts an arbitrary app: it must not inherit the demo
+// site's strict CSP, which would block that app's inline scripts.
+func TestOneSiteHasNoDemoPolicy(t *testing.T) {
+	cfg, err := oneSite("app.example.com", "http://127.0.0.1:8000", "app.pem", "app-key.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Sites[0]
+	if s.Policy.CSP.Policy != nil || s.Upstream != "http://127.0.0.1:8000" || s.Cert.Source != "files" || s.Hosts[0] != "app.example.com" {
+		t.Fatalf("one-site config %+v", s)
+	}
+	if _, err := oneSite("app.example.com", "", "", ""); err == nil {
+		t.Fatal("--host without --to accepted")
+	}
+}

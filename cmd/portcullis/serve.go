@@ -129,6 +129,7 @@ func oneSite(host, to, certFile, keyFile string) (*config.Config, error) {
 	cfg := config.Default()
 	site := &cfg.Sites[0]
 	site.Name, site.Hosts, site.Upstream = host, []string{host}, to
+	site.Policy = config.Policy{} // the demo's strict CSP would break an arbitrary app's inline scripts
 	if certFile != "" || keyFile != "" {
 		site.Cert = config.CertSource{Source: "files", Cert: certFile, Key: keyFile}
 	}
