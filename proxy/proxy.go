@@ -21,10 +21,13 @@
 // Errors never reach the client in detail: an unreachable upstream gets a
 // fixed "502 Bad Gateway" page, a timeout "504 Gateway Timeout", a body over
 // the limit "413 Request Entity Too Large"; the detail (method, host, path,
-// upstream, error) goes to Options.Logger.
+// upstream, error) goes to Options.Logger. A client that goes away before
+// the upstream answers gets nothing, and is logged at Debug level only.
 //
 // Responses are streamed: Server-Sent Events and responses without a
-// Content-Length are flushed to the client as each piece arrives.
+// Content-Length are flushed to the client as each piece arrives. Upstream
+// connections are kept alive and reused (256 idle per upstream); an https
+// upstream is spoken to over HTTP/2 when it offers it.
 package proxy
 
 import (
@@ -46,10 +49,15 @@ import (
 
 // Defaults applied by New to zero Options fields.
 const (
-	DefaultMaxBodyBytes          = 10 << 20
-	DefaultDialTimeout           = 5 * time.Second
+	// DefaultMaxBodyBytes is the request body limit: 10 MiB.
+	DefaultMaxBodyBytes = 10 << 20
+	// DefaultDialTimeout bounds connecting to the upstream.
+	DefaultDialTimeout = 5 * time.Second
+	// DefaultResponseHeaderTimeout bounds the wait for response headers.
 	DefaultResponseHeaderTimeout = 60 * time.Second
-	DefaultMaxIdleConnsPerHost   = 256
+	// DefaultMaxIdleConnsPerHost is how many idle upstream connections
+	// are kept.
+	DefaultMaxIdleConnsPerHost = 256
 )
 
 // Options configures a Proxy. Only Upstream is required.
@@ -99,18 +107,15 @@ func New(o Options) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("proxy: %w", err)
 	}
-	for _, c := range []struct {
-		name string
-		v    int64
-	}{
-		{"MaxBodyBytes", o.MaxBodyBytes},
-		{"DialTimeout", int64(o.DialTimeout)},
-		{"ResponseHeaderTimeout", int64(o.ResponseHeaderTimeout)},
-		{"MaxIdleConnsPerHost", int64(o.MaxIdleConnsPerHost)},
-	} {
-		if c.v < 0 {
-			return nil, fmt.Errorf("proxy: %s is negative (%d); use 0 for the default", c.name, c.v)
-		}
+	switch {
+	case o.MaxBodyBytes < 0:
+		return nil, fmt.Errorf("proxy: MaxBodyBytes is negative (%d); use 0 for the default of %d", o.MaxBodyBytes, DefaultMaxBodyBytes)
+	case o.DialTimeout < 0:
+		return nil, fmt.Errorf("proxy: DialTimeout is negative (%v); use 0 for the default of %v", o.DialTimeout, DefaultDialTimeout)
+	case o.ResponseHeaderTimeout < 0:
+		return nil, fmt.Errorf("proxy: ResponseHeaderTimeout is negative (%v); use 0 for the default of %v", o.ResponseHeaderTimeout, DefaultResponseHeaderTimeout)
+	case o.MaxIdleConnsPerHost < 0:
+		return nil, fmt.Errorf("proxy: MaxIdleConnsPerHost is negative (%d); use 0 for the default of %d", o.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
 	}
 	if o.TLSClientConfig != nil && up.target.Scheme != "https" {
 		return nil, fmt.Errorf("proxy: TLSClientConfig is set but upstream %q is not https", up.name)
@@ -221,7 +226,7 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &tooLarge):
 		p.fail(w, r, http.StatusRequestEntityTooLarge, slog.LevelInfo,
-			fmt.Errorf("chunked body exceeds the limit of %d bytes", tooLarge.Limit))
+			fmt.Errorf("body of unannounced length exceeds the limit of %d bytes", tooLarge.Limit))
 	case errors.Is(r.Context().Err(), context.Canceled):
 		// The client went away: nobody to answer.
 		p.logError(r, slog.LevelDebug, 0, err)

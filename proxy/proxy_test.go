@@ -42,6 +42,7 @@ func TestNewValidation(t *testing.T) {
 		{"upper-case scheme", Options{Upstream: "HTTP://127.0.0.1:8000"}, "", "http://127.0.0.1:8000"},
 		{"unix", Options{Upstream: "unix:/run/app.sock"}, "", "unix:/run/app.sock"},
 		{"unix triple slash", Options{Upstream: "unix:///run/app.sock"}, "", "unix:/run/app.sock"},
+		{"unix path cleaned", Options{Upstream: "uniX:////run//./app.sock"}, "", "unix:/run/app.sock"},
 		{"https with TLS config", Options{Upstream: "https://127.0.0.1:8443", TLSClientConfig: &tls.Config{}}, "", "https://127.0.0.1:8443"},
 
 		{"empty", Options{}, "upstream is empty", ""},
@@ -365,7 +366,7 @@ func TestRequestBodies(t *testing.T) {
 		{"exactly the limit", strings.Repeat("a", limit), false, "PUT", 200, 1, "", false},
 		{"chunked under the limit", strings.Repeat("b", limit), true, "POST", 200, 1, "", false},
 		{"Content-Length over the limit", strings.Repeat("c", limit+1), false, "POST", 413, 0, "Content-Length 1025 exceeds the limit of 1024 bytes", false},
-		{"chunked over the limit", strings.Repeat("d", 4*limit), true, "POST", 413, -1, "chunked body exceeds the limit of 1024 bytes", false},
+		{"chunked over the limit", strings.Repeat("d", 4*limit), true, "POST", 413, -1, "body of unannounced length exceeds the limit of 1024 bytes", false},
 		{"HEAD over the limit has no body", strings.Repeat("e", limit+1), false, "HEAD", 413, 0, "exceeds the limit", true},
 	}
 	for _, tt := range tests {
@@ -708,5 +709,63 @@ func TestConnectionReuse(t *testing.T) {
 	}
 	if n := newConns.Load(); n < 1 || n > 2 {
 		t.Errorf("50 sequential requests opened %d upstream connections, want 1-2", n)
+	}
+}
+
+// timeoutErr is a net.Error that timed out, as a dial timeout is.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+// TestHandleError covers the mapping of every kind of error, including
+// those hard to provoke over loopback (a dial timeout).
+func TestHandleError(t *testing.T) {
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name     string
+		err      error
+		ctx      context.Context
+		hijacked bool
+		want     int // 0: nothing written
+		wantLog  string
+	}{
+		{"refused", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, nil, false, 502, "level=ERROR"},
+		{"dial timeout", &net.OpError{Op: "dial", Net: "tcp", Err: timeoutErr{}}, nil, false, 504, "level=ERROR"},
+		{"deadline", fmt.Errorf("wrapped: %w", context.DeadlineExceeded), nil, false, 504, "level=ERROR"},
+		{"body too large", fmt.Errorf("write: %w", &http.MaxBytesError{Limit: 10}), nil, false, 413, "level=INFO"},
+		{"client canceled", context.Canceled, canceled, false, 0, "level=DEBUG"},
+		{"after the upgrade", errors.New("response write: broken pipe"), nil, true, 0, "upgraded connection failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			logs := &syncBuffer{}
+			p, err := New(Options{Upstream: "http://127.0.0.1:1", Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest("GET", "http://app.example/x", nil)
+			if tt.ctx != nil {
+				r = r.WithContext(tt.ctx)
+			}
+			rec := httptest.NewRecorder()
+			var w http.ResponseWriter = rec
+			if tt.hijacked {
+				w = &upgradeWriter{ResponseWriter: rec, hijacked: true}
+			}
+			p.handleError(w, r, tt.err)
+			if tt.want == 0 {
+				if rec.Body.Len() != 0 || len(rec.Header()) != 0 {
+					t.Errorf("wrote %d %v %q, want nothing", rec.Code, rec.Header(), rec.Body)
+				}
+			} else if rec.Code != tt.want || rec.Body.String() != errorPages[tt.want] {
+				t.Errorf("got %d %q, want %d", rec.Code, rec.Body, tt.want)
+			}
+			if !strings.Contains(logs.String(), tt.wantLog) {
+				t.Errorf("log lacks %q:\n%s", tt.wantLog, logs)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package proxy
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -89,6 +90,7 @@ func parseUnix(s string) (upstream, error) {
 	if !strings.HasPrefix(path, "/") {
 		return upstream{}, fmt.Errorf("upstream %q: socket path %q is not absolute", s, path)
 	}
+	path = filepath.Clean(path) // "//run//app.sock" is "/run/app.sock"
 	return upstream{
 		target: &url.URL{Scheme: "http", Host: "unix-socket"},
 		socket: path,
