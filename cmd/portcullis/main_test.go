@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -145,5 +149,85 @@ func TestOneSiteHasNoDemoPolicy(t *testing.T) {
 	}
 	if _, err := oneSite("app.example.com", "", "", ""); err == nil {
 		t.Fatal("--host without --to accepted")
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for a writer and a reader in two
+// goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// TestServeLifecycle runs `portcullis serve` on its embedded default, then
+// `portcullis reload` (SIGHUP to the pid in the pid file: this very test
+// process, where serve's signal handler catches it), then SIGTERM, which
+// must end serve gracefully with status 0 and remove the pid file.
+func TestServeLifecycle(t *testing.T) {
+	data := t.TempDir()
+	var out, errs lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"serve", "--data", data, "--https", "127.0.0.1:0", "--http", "127.0.0.1:0", "--log", "json"}, &out, &errs)
+	}()
+	pidPath := filepath.Join(data, pidFile)
+	waitUntil(t, func() bool { _, err := os.Stat(pidPath); return err == nil }, "pid file")
+	waitUntil(t, func() bool { return strings.Contains(out.String(), "health: http://") }, "banner")
+
+	// The banner names the health URL; the server answers it.
+	banner := out.String()
+	i := strings.Index(banner, "health: ")
+	url := strings.Fields(banner[i+len("health: "):])[0]
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("%s: %d", url, resp.StatusCode)
+	}
+	if !strings.Contains(banner, filepath.Join(data, "ca", "root.pem")) {
+		t.Errorf("banner does not say where the local CA root is:\n%s", banner)
+	}
+
+	if code, o, e := runCLI(t, "reload", "--data", data); code != 0 || !strings.Contains(o, "SIGHUP") {
+		t.Fatalf("reload: %d %s %s", code, o, e)
+	}
+	waitUntil(t, func() bool { return strings.Contains(errs.String(), "configuration reloaded") }, "reload logged")
+
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d after SIGTERM\n%s", code, errs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after SIGTERM")
+	}
+	if _, err := os.Stat(pidPath); !os.IsNotExist(err) {
+		t.Errorf("pid file left behind")
+	}
+	if code, _, e := runCLI(t, "ca", "path", "--data", data); code != 0 || e != "" {
+		t.Errorf("ca path: %d %s", code, e)
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
