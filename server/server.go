@@ -287,7 +287,14 @@ func (s *Server) buildLocked(cfg *config.Config) (_ *runtime, err error) {
 		rt.sites = append(rt.sites, st)
 		entries = append(entries, entry)
 	}
-	if rt.certs, err = certs.NewSelector(entries, nil); err != nil {
+	// Clients that send no usable server name (connecting by IP address,
+	// or old clients) get the first site's certificate, as nginx's
+	// default server does; the local CA's certificates also match by IP.
+	var def certs.Source
+	if len(entries) > 0 {
+		def = entries[0].Source
+	}
+	if rt.certs, err = certs.NewSelector(entries, def); err != nil {
 		return nil, err
 	}
 	var out io.Writer = os.Stderr

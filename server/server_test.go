@@ -621,3 +621,17 @@ func TestServeSlowHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestServeNoSNI: a client connecting by IP address sends no server name;
+// it gets the first site's certificate instead of a failed handshake.
+func TestServeNoSNI(t *testing.T) {
+	f := newFixture(t, "")
+	conn, err := tls.Dial("tcp", f.srv.HTTPSAddr(), &tls.Config{RootCAs: f.pki.pool, ServerName: "127.0.0.1", InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("handshake without SNI: %v", err)
+	}
+	defer conn.Close()
+	if names := conn.ConnectionState().PeerCertificates[0].DNSNames; len(names) != 1 || names[0] != "app.example.com" {
+		t.Fatalf("served %v, want the first site's certificate", names)
+	}
+}

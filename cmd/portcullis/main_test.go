@@ -171,7 +171,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // process, where serve's signal handler catches it), then SIGTERM, which
 // must end serve gracefully with status 0 and remove the pid file.
 func TestServeLifecycle(t *testing.T) {
-	data := t.TempDir()
+	data := filepath.Join(t.TempDir(), "not", "yet") // serve creates it
 	var out, errs lockedBuffer
 	done := make(chan int, 1)
 	go func() {

@@ -74,6 +74,9 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := atomicfile.EnsureDir(*dataDir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
 	srv, err := server.New(cfg, server.Options{DataDir: *dataDir, Logger: log})
 	if err != nil {
 		return configError{err}
