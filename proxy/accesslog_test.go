@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 	"log"
@@ -308,5 +309,23 @@ func TestAccessLogCommonEscapes(t *testing.T) {
 	waitFor(t, "the log line", func() bool { return out.String() != "" })
 	if got, want := out.String(), `"GET /a%22b?x=\"\\ HTTP/1.1" 404 19`+"\n"; !strings.HasSuffix(got, want) {
 		t.Errorf("log %q, want suffix %q", got, want)
+	}
+}
+
+// TestAppendJSONString: whatever a client sends, the log field is one valid
+// JSON string that decodes to the input (invalid UTF-8 as U+FFFD).
+func TestAppendJSONString(t *testing.T) {
+	for _, in := range []string{"", "plain", `q"uote\back`, "line\nbreak\r\n", "nul\x00del\x7f", "tab\t", "é ü 日本", "\u2028", "bad\xff\xfeutf8", "\xe2\x82"} {
+		out := appendJSONString(nil, in)
+		var got string
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("%q → %s: not JSON: %v", in, out, err)
+		}
+		if want := string([]rune(in)); got != want { // each invalid byte becomes U+FFFD
+			t.Errorf("%q → %s decodes to %q", in, out, got)
+		}
+		if bytes.ContainsAny(out, "\n\r\x00") {
+			t.Errorf("%q → %q contains a raw control character", in, out)
+		}
 	}
 }
