@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 // pair writes a leaf for names (signed by is) to cert.pem and key.pem in
@@ -198,8 +200,8 @@ func TestFileSourceHotReload(t *testing.T) {
 	leafB, certB, keyB := is.leaf(t, []string{"example.test", "new.example.test"}, nil)
 	writeFile(t, keyFile, keyB, 0o600)
 	writeFile(t, certFile, certB, 0o644)
-	eventually(t, "the new certificate", func() bool { return served() == leafB.SerialNumber.String() })
-	eventually(t, "the reload log", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the new certificate", func() bool { return served() == leafB.SerialNumber.String() })
+	testutil.Eventually(t, 10*time.Second, "the reload log", func() bool {
 		return logs.count("level=INFO", "certificate reloaded", "new.example.test", "not_after=") > 0
 	})
 	if got := src.Certificates()[0].Names; strings.Join(got, ",") != "example.test,new.example.test" {
@@ -211,7 +213,7 @@ func TestFileSourceHotReload(t *testing.T) {
 	// counts are compared with what was logged before each step.)
 	before := logs.count("level=ERROR", "still serving the previous certificate", certFile+": line 1: truncated")
 	writeFile(t, certFile, []byte("-----BEGIN CERTIFICATE-----\nAAAA"), 0o644)
-	eventually(t, "the error log", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the error log", func() bool {
 		return logs.count("level=ERROR", "still serving the previous certificate", certFile+": line 1: truncated") > before
 	})
 	if served() != leafB.SerialNumber.String() {
@@ -222,7 +224,7 @@ func TestFileSourceHotReload(t *testing.T) {
 	leafC, certC, keyC := is.leaf(t, []string{"example.test"}, nil)
 	before = logs.count("level=ERROR", "does not match")
 	writeFile(t, certFile, certC, 0o644)
-	eventually(t, "the mismatch log", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the mismatch log", func() bool {
 		return logs.count("level=ERROR", "does not match") > before
 	})
 	if served() != leafB.SerialNumber.String() {
@@ -230,7 +232,7 @@ func TestFileSourceHotReload(t *testing.T) {
 	}
 	// The key arrives: retried on this change, C served.
 	writeFile(t, keyFile, keyC, 0o600)
-	eventually(t, "the completed pair", func() bool { return served() == leafC.SerialNumber.String() })
+	testutil.Eventually(t, 10*time.Second, "the completed pair", func() bool { return served() == leafC.SerialNumber.String() })
 
 	// Unchanged files are not reloaded again at every poll.
 	before = logs.count("certificate reloaded")
@@ -262,9 +264,9 @@ func TestFileSourceKeyPermissionFix(t *testing.T) {
 	leafB, certB, keyB := is.leaf(t, []string{"b.example.test"}, nil)
 	writeFile(t, keyFile, keyB, 0o644)
 	writeFile(t, certFile, certB, 0o644)
-	eventually(t, "the permission error", func() bool { return logs.count("level=ERROR", "chmod 600") > 0 })
+	testutil.Eventually(t, 10*time.Second, "the permission error", func() bool { return logs.count("level=ERROR", "chmod 600") > 0 })
 	os.Chmod(keyFile, 0o600)
-	eventually(t, "the reload after chmod", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the reload after chmod", func() bool {
 		c, _ := src.GetCertificate(nil)
 		return c.Leaf.Equal(leafB)
 	})

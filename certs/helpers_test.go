@@ -197,16 +197,4 @@ func writeFile(t *testing.T, path string, data []byte, perm os.FileMode) {
 	}
 }
 
-// eventually polls cond until it holds or 10 seconds pass.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

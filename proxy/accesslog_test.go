@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 // stepClock returns t0, t0+1.5ms, t0+3ms…: the request starts at t0 and
@@ -48,7 +50,7 @@ func TestAccessLogFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := &syncBuffer{}
+			out := &testutil.Buffer{}
 			tt.o.Out, tt.o.Now = out, stepClock()
 			srv := httptest.NewUnstartedServer(AccessLog(app, tt.o))
 			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -68,7 +70,7 @@ func TestAccessLogFormats(t *testing.T) {
 			if body := readBody(t, resp); body != "hello" {
 				t.Fatalf("body %q", body)
 			}
-			waitFor(t, "the log line", func() bool { return out.String() != "" })
+			testutil.Eventually(t, 5*time.Second, "the log line", func() bool { return out.String() != "" })
 			if got := lines(out.String()); len(got) != 1 || got[0] != tt.want {
 				t.Errorf("log:\n got %q\nwant %q", got, tt.want)
 			}
@@ -211,7 +213,7 @@ func TestAccessLogWriter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out := &syncBuffer{}
+			out := &testutil.Buffer{}
 			clientRead := make(chan struct{})
 			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { tt.handler(t, w, r, clientRead) })
 			srv := httptest.NewServer(AccessLog(h, AccessLogOptions{Format: "common", Out: out}))
@@ -224,7 +226,7 @@ func TestAccessLogWriter(t *testing.T) {
 				tt.client(t, resp, clientRead)
 			}
 			resp.Body.Close()
-			waitFor(t, "the log line", func() bool { return out.String() != "" })
+			testutil.Eventually(t, 5*time.Second, "the log line", func() bool { return out.String() != "" })
 			if got := out.String(); !strings.HasSuffix(got, `"GET /w HTTP/1.1" `+tt.want+"\n") {
 				t.Errorf("log %q, want status and bytes %q", got, tt.want)
 			}
@@ -236,7 +238,7 @@ func TestAccessLogWriter(t *testing.T) {
 // established when a Proxy runs inside it, and the peer otherwise.
 func TestAccessLogShieldInfo(t *testing.T) {
 	up := newUpstream(t, nil)
-	out := &syncBuffer{}
+	out := &testutil.Buffer{}
 	front, _, _ := newFront(t, Options{Upstream: up.URL}, func(h http.Handler) http.Handler {
 		return AccessLog(trustingShield(t)(h), AccessLogOptions{Format: "json", Out: out})
 	})
@@ -265,7 +267,7 @@ func TestAccessLogShieldInfo(t *testing.T) {
 				t.Fatal(err)
 			}
 			readBody(t, resp)
-			waitFor(t, "the log line", func() bool { return len(lines(out.String())) > before })
+			testutil.Eventually(t, 5*time.Second, "the log line", func() bool { return len(lines(out.String())) > before })
 			var rec map[string]any
 			if err := json.Unmarshal([]byte(lines(out.String())[before]), &rec); err != nil {
 				t.Fatal(err)
@@ -299,14 +301,14 @@ func TestAppendEscaped(t *testing.T) {
 // TestAccessLogCommonEscapes sends a request line net/http accepts but
 // that would break the log line unescaped.
 func TestAccessLogCommonEscapes(t *testing.T) {
-	out := &syncBuffer{}
+	out := &testutil.Buffer{}
 	srv := httptest.NewServer(AccessLog(http.NotFoundHandler(), AccessLogOptions{Format: "common", Out: out, IncludeQuery: true}))
 	defer srv.Close()
 	resp, _ := rawRoundTrip(t, srv.Listener.Addr().String(), "GET /a\"b?x=\"\\ HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
 	if resp.StatusCode != 404 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	waitFor(t, "the log line", func() bool { return out.String() != "" })
+	testutil.Eventually(t, 5*time.Second, "the log line", func() bool { return out.String() != "" })
 	if got, want := out.String(), `"GET /a%22b?x=\"\\ HTTP/1.1" 404 19`+"\n"; !strings.HasSuffix(got, want) {
 		t.Errorf("log %q, want suffix %q", got, want)
 	}

@@ -1,49 +1,16 @@
 package proxy
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
-	"time"
+
+	"github.com/portcullis/portcullis/internal/testutil"
 )
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of servers
-// and loggers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// waitFor polls until cond holds; the deadline only turns a hang into a
-// failure.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 // seen is what the echo upstream reports about a request it received.
 type seen struct {
@@ -79,9 +46,9 @@ func newUpstream(t *testing.T, h http.HandlerFunc) *httptest.Server {
 
 // newFront builds a Proxy from o, logging to the returned buffer, and
 // serves it (wrapped by wrap, if not nil) on 127.0.0.1.
-func newFront(t *testing.T, o Options, wrap func(http.Handler) http.Handler) (*httptest.Server, *Proxy, *syncBuffer) {
+func newFront(t *testing.T, o Options, wrap func(http.Handler) http.Handler) (*httptest.Server, *Proxy, *testutil.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testutil.Buffer{}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}

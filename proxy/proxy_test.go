@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/internal/testutil"
 	"github.com/portcullis/portcullis/shield"
 )
 
@@ -496,7 +497,7 @@ func TestClientCanceled(t *testing.T) {
 		close(arrived)
 		<-r.Context().Done()
 	})
-	access := &syncBuffer{}
+	access := &testutil.Buffer{}
 	front, _, logs := newFront(t, Options{Upstream: up.URL}, func(h http.Handler) http.Handler {
 		return AccessLog(h, AccessLogOptions{Format: "common", Out: access})
 	})
@@ -506,11 +507,11 @@ func TestClientCanceled(t *testing.T) {
 	if _, err := front.Client().Do(req); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Do: %v, want context.Canceled", err)
 	}
-	waitFor(t, "the access log line", func() bool { return access.String() != "" })
+	testutil.Eventually(t, 5*time.Second, "the access log line", func() bool { return access.String() != "" })
 	if l := access.String(); !strings.Contains(l, `"GET /wait HTTP/1.1" 499 -`) {
 		t.Errorf("access log %q, want status 499", l)
 	}
-	waitFor(t, "the debug log", func() bool { return strings.Contains(logs.String(), "client went away") })
+	testutil.Eventually(t, 5*time.Second, "the debug log", func() bool { return strings.Contains(logs.String(), "client went away") })
 	if l := logs.String(); !strings.Contains(l, "level=DEBUG") || strings.Contains(l, "level=ERROR") {
 		t.Errorf("log:\n%s", l)
 	}
@@ -588,7 +589,7 @@ func TestWebSocketUpgrade(t *testing.T) {
 		brw.Flush()
 		io.Copy(c, brw) // echo until the client closes
 	})
-	access := &syncBuffer{}
+	access := &testutil.Buffer{}
 	front, _, _ := newFront(t, Options{Upstream: up.URL}, func(h http.Handler) http.Handler {
 		return AccessLog(trustingShield(t)(h), AccessLogOptions{Format: "common", Out: access})
 	})
@@ -618,7 +619,7 @@ func TestWebSocketUpgrade(t *testing.T) {
 		}
 	}
 	c.Close()
-	waitFor(t, "the access log line", func() bool { return access.String() != "" })
+	testutil.Eventually(t, 5*time.Second, "the access log line", func() bool { return access.String() != "" })
 	if l := access.String(); !strings.Contains(l, `"GET /ws HTTP/1.1" 101 -`) {
 		t.Errorf("access log %q", l)
 	}
@@ -741,7 +742,7 @@ func TestHandleError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &testutil.Buffer{}
 			p, err := New(Options{Upstream: "http://127.0.0.1:1", Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 			if err != nil {
 				t.Fatal(err)

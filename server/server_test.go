@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 // testPKI is a throwaway CA for certificates served from files.
@@ -157,20 +158,8 @@ type fixture struct {
 	cfgText  string
 	client   *http.Client
 	up       *upstream
-	logs     *syncBuffer
+	logs     *testutil.Buffer
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 const siteTOML = `
 [listen]
@@ -190,7 +179,7 @@ key = "%s"
 
 func newFixture(t *testing.T, extra string) *fixture {
 	t.Helper()
-	f := &fixture{pki: newTestPKI(t), up: newUpstream(t), logs: &syncBuffer{}}
+	f := &fixture{pki: newTestPKI(t), up: newUpstream(t), logs: &testutil.Buffer{}}
 	dir := t.TempDir()
 	f.certFile, f.keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	f.pki.writeLeaf(t, f.certFile, f.keyFile, "app.example.com")
@@ -496,26 +485,15 @@ func TestServeCertHotReload(t *testing.T) {
 	}
 	before := serialNow()
 	want := f.pki.writeLeaf(t, f.certFile, f.keyFile, "app.example.com")
-	waitFor(t, 10*time.Second, func() bool { return serialNow().Cmp(want) == 0 }, "new certificate served")
+	testutil.Eventually(t, 10*time.Second, "new certificate served", func() bool { return serialNow().Cmp(want) == 0 })
 	if before.Cmp(want) == 0 {
 		t.Fatal("serials collide")
 	}
 	// A broken file: the last good certificate stays in service.
 	os.WriteFile(f.certFile, []byte("-----BEGIN CERTIFICATE-----\ngarbage\n"), 0o644)
-	waitFor(t, 10*time.Second, func() bool { return strings.Contains(f.logs.String(), "level=ERROR") }, "an error logged for the broken file")
+	testutil.Eventually(t, 10*time.Second, "an error logged for the broken file", func() bool { return strings.Contains(f.logs.String(), "level=ERROR") })
 	if got := serialNow(); got.Cmp(want) != 0 {
 		t.Fatalf("broken file replaced the certificate: serial %v, want %v", got, want)
-	}
-}
-
-func waitFor(t *testing.T, d time.Duration, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for: %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 

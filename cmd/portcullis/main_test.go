@@ -7,10 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
@@ -152,34 +153,20 @@ func TestOneSiteHasNoDemoPolicy(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer safe for a writer and a reader in two
-// goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // TestServeLifecycle runs `portcullis serve` on its embedded default, then
 // `portcullis reload` (SIGHUP to the pid in the pid file: this very test
 // process, where serve's signal handler catches it), then SIGTERM, which
 // must end serve gracefully with status 0 and remove the pid file.
 func TestServeLifecycle(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "not", "yet") // serve creates it
-	var out, errs lockedBuffer
+	var out, errs testutil.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run([]string{"serve", "--data", data, "--https", "127.0.0.1:0", "--http", "127.0.0.1:0", "--log", "json"}, &out, &errs)
 	}()
 	pidPath := filepath.Join(data, pidFile)
-	waitUntil(t, func() bool { _, err := os.Stat(pidPath); return err == nil }, "pid file")
-	waitUntil(t, func() bool { return strings.Contains(out.String(), "health: http://") }, "banner")
+	testutil.Eventually(t, 15*time.Second, "pid file", func() bool { _, err := os.Stat(pidPath); return err == nil })
+	testutil.Eventually(t, 15*time.Second, "banner", func() bool { return strings.Contains(out.String(), "health: http://") })
 
 	// The banner names the health URL; the server answers it.
 	banner := out.String()
@@ -200,7 +187,7 @@ func TestServeLifecycle(t *testing.T) {
 	if code, o, e := runCLI(t, "reload", "--data", data); code != 0 || !strings.Contains(o, "SIGHUP") {
 		t.Fatalf("reload: %d %s %s", code, o, e)
 	}
-	waitUntil(t, func() bool { return strings.Contains(errs.String(), "configuration reloaded") }, "reload logged")
+	testutil.Eventually(t, 15*time.Second, "reload logged", func() bool { return strings.Contains(errs.String(), "configuration reloaded") })
 
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -218,16 +205,5 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	if code, _, e := runCLI(t, "ca", "path", "--data", data); code != 0 || e != "" {
 		t.Errorf("ca path: %d %s", code, e)
-	}
-}
-
-func waitUntil(t *testing.T, cond func() bool, what string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
