@@ -15,27 +15,13 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/demo"
+	"github.com/portcullis/portcullis/internal/testutil"
 )
 
-// clock is an injectable clock the test advances.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the settable test clock.
+type clock = testutil.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return testutil.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
 // proxyHeaders adds what a reverse proxy in front of the app would add,
 // and records every Set-Cookie line the app sends.

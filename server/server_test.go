@@ -121,22 +121,7 @@ func newUpstream(t *testing.T) *upstream {
 		time.Sleep(500 * time.Millisecond)
 		io.WriteString(w, "slow done")
 	})
-	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Upgrade") != "echo" {
-			http.Error(w, "want upgrade", 400)
-			return
-		}
-		conn, rw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
-		rw.Flush()
-		line, _ := rw.ReadString('\n')
-		rw.WriteString("echo: " + line)
-		rw.Flush()
-	})
+	mux.HandleFunc("/ws", testutil.EchoUpgrade)
 	u.Server = httptest.NewServer(mux)
 	t.Cleanup(u.Close)
 	return u
@@ -349,17 +334,7 @@ func TestServeStreamingAndWebsocket(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: app.example.com\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-	cr := bufio.NewReader(conn)
-	up, err := http.ReadResponse(cr, nil)
-	if err != nil || up.StatusCode != 101 {
-		t.Fatalf("upgrade through the proxy: %v %v", up, err)
-	}
-	fmt.Fprint(conn, "hello\n")
-	if line, _ := cr.ReadString('\n'); line != "echo: hello\n" {
-		t.Fatalf("websocket echo %q", line)
-	}
+	testutil.CheckEchoUpgrade(t, conn, "app.example.com", "/ws")
 }
 
 // TestServeReloadUnderLoad reloads the configuration repeatedly while

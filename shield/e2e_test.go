@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 // testSite runs one shielded handler on a real loopback HTTPS listener
@@ -142,17 +144,7 @@ func TestEndToEndHijack(t *testing.T) {
 		if _, ok := w.(http.Hijacker); !ok {
 			t.Error("writer does not implement http.Hijacker")
 		}
-		conn, rw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			t.Errorf("Hijack: %v", err)
-			return
-		}
-		defer conn.Close()
-		rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
-		rw.Flush()
-		line, _ := rw.ReadString('\n')
-		rw.WriteString("echo: " + line)
-		rw.Flush()
+		testutil.EchoUpgrade(w, r)
 	})
 	ts := newTestSite(t, Options{Hosts: []string{"example.com"}}, app, false)
 	conn, err := tls.Dial("tcp", ts.https.Listener.Addr().String(), &tls.Config{ServerName: "example.com", RootCAs: ts.client.Transport.(*http.Transport).TLSClientConfig.RootCAs})
@@ -160,17 +152,7 @@ func TestEndToEndHijack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n")
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != 101 {
-		t.Fatalf("upgrade: %v %v", resp, err)
-	}
-	fmt.Fprint(conn, "ping\n")
-	if line, _ := br.ReadString('\n'); line != "echo: ping\n" {
-		t.Fatalf("after hijack: %q", line)
-	}
+	testutil.CheckEchoUpgrade(t, conn, "example.com", "/ws")
 }
 
 func TestEndToEndTrailersAndReadFrom(t *testing.T) {
