@@ -81,11 +81,8 @@ type runtime struct {
 }
 
 type site struct {
-	name    string
 	shield  *shield.Shield
 	handler http.Handler // shield → proxy
-	names   []string     // certificate names
-	source  string       // certificate source
 }
 
 // New builds a server for cfg without listening yet.
@@ -334,12 +331,6 @@ func (s *Server) buildSite(ctx context.Context, cfg *config.Config, cs *config.S
 		return nil, none, nil, err
 	}
 
-	var closers []func()
-	closeAll := func() {
-		for i := len(closers) - 1; i >= 0; i-- {
-			closers[i]()
-		}
-	}
 	upstream := cs.Upstream
 	if upstream == "demo" {
 		if s.demo == "" {
@@ -357,17 +348,14 @@ func (s *Server) buildSite(ctx context.Context, cfg *config.Config, cs *config.S
 		Logger:                s.log.With("site", cs.Name),
 	})
 	if err != nil {
-		return nil, none, closeAll, err
+		return nil, none, nil, err
 	}
-	closers = append(closers, px.Close)
-
 	names := certNames(cs.Hosts)
 	src, err := s.certSource(ctx, cs, names)
 	if err != nil {
-		return nil, none, closeAll, err
+		return nil, none, px.Close, err
 	}
-	st := &site{name: cs.Name, shield: sh, handler: sh.Wrap(px), names: names, source: cs.Cert.Source}
-	return st, certs.Entry{Names: names, Source: src}, closeAll, nil
+	return &site{shield: sh, handler: sh.Wrap(px)}, certs.Entry{Names: names, Source: src}, px.Close, nil
 }
 
 // certSource returns the certificate source a site asks for.

@@ -150,12 +150,10 @@ func (t *proxyTrust) resolve(r *http.Request, info *Info) bool {
 func (t *proxyTrust) fromHeaders(r *http.Request, peer netip.Addr, out *Info) bool {
 	info := directInfo(r)
 	info.ClientIP = peer
-	defer func() { *out = info }()
-	if fwd := r.Header.Values("Forwarded"); len(fwd) > 0 {
-		if ok := t.applyForwarded(&info, strings.Join(fwd, ",")); ok {
-			info.Forwarded = true
-			return true
-		}
+	if fwd := r.Header.Values("Forwarded"); len(fwd) > 0 && t.applyForwarded(&info, strings.Join(fwd, ",")) {
+		info.Forwarded = true
+		*out = info
+		return true
 	}
 	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
 		if ip, ok := t.clientFromXFF(strings.Join(xff, ",")); ok {
@@ -174,6 +172,7 @@ func (t *proxyTrust) fromHeaders(r *http.Request, peer netip.Addr, out *Info) bo
 	if v := lastListValue(r.Header.Values("X-Forwarded-Host")); v != "" {
 		info.Host, info.Forwarded = v, true
 	}
+	*out = info
 	return info.Forwarded
 }
 

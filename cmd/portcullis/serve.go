@@ -129,13 +129,14 @@ func oneSite(host, to, certFile, keyFile string) (*config.Config, error) {
 	if host == "" || to == "" {
 		return nil, usageError{"--host and --to go together"}
 	}
+	// The default's listeners and limits, but a site of its own: none of
+	// the demo site's policy applies to an arbitrary app.
 	cfg := config.Default()
-	site := &cfg.Sites[0]
-	site.Name, site.Hosts, site.Upstream = host, []string{host}, to
-	site.Policy = config.Policy{} // the demo's strict CSP would break an arbitrary app's inline scripts
+	site := config.Site{Name: host, Hosts: []string{host}, Upstream: to, Cert: config.CertSource{Source: config.CertLocal}}
 	if certFile != "" || keyFile != "" {
-		site.Cert = config.CertSource{Source: "files", Cert: certFile, Key: keyFile}
+		site.Cert = config.CertSource{Source: config.CertFiles, Cert: certFile, Key: keyFile}
 	}
+	cfg.Sites = []config.Site{site}
 	if err := cfg.Validate(); err != nil {
 		return nil, configError{err}
 	}
