@@ -69,20 +69,25 @@ type Source interface {
 const (
 	SourceLocal = "local" // issued by the local CA
 	SourceFiles = "files" // loaded from certificate files
+	SourceACME  = "acme"  // obtained from an ACME CA
 )
 
 // Info describes one certificate a Source serves.
 type Info struct {
 	Names     []string  // DNS names, then IP addresses, from the certificate
 	Issuer    string    // the issuer's common name (its full name if it has none)
-	Source    string    // SourceLocal or SourceFiles
+	Source    string    // SourceLocal, SourceFiles or SourceACME
 	NotBefore time.Time // start of validity
 	NotAfter  time.Time // end of validity
 	KeyType   string    // "ECDSA P-256", "RSA 2048", "Ed25519"...
+	Serial    string    // serial number, lower-case hex
+	// RenewAt is when the source will next try to renew the certificate;
+	// zero when portcullis does not renew it (certificate files).
+	RenewAt time.Time
 }
 
-// infoOf describes a leaf certificate.
-func infoOf(leaf *x509.Certificate, source string) Info {
+// InfoOf describes a leaf certificate served by source.
+func InfoOf(leaf *x509.Certificate, source string) Info {
 	issuer := leaf.Issuer.CommonName
 	if issuer == "" {
 		issuer = leaf.Issuer.String()
@@ -94,6 +99,7 @@ func infoOf(leaf *x509.Certificate, source string) Info {
 		NotBefore: leaf.NotBefore,
 		NotAfter:  leaf.NotAfter,
 		KeyType:   keyType(leaf.PublicKey),
+		Serial:    leaf.SerialNumber.Text(16),
 	}
 }
 

@@ -80,7 +80,7 @@ func (s *FileSource) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, err
 
 // Certificates describes the current certificate (its leaf).
 func (s *FileSource) Certificates() []Info {
-	return []Info{infoOf(s.cur.Load().Leaf, SourceFiles)}
+	return []Info{InfoOf(s.cur.Load().Leaf, SourceFiles)}
 }
 
 // Reload reads both files again. On success the new certificate is served

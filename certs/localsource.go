@@ -177,5 +177,8 @@ func (s *localSource) renew() *tls.Certificate {
 
 // Certificates describes the leaf currently served.
 func (s *localSource) Certificates() []Info {
-	return []Info{infoOf(s.cur.Load().cert.Leaf, SourceLocal)}
+	st := s.cur.Load()
+	info := InfoOf(st.cert.Leaf, SourceLocal)
+	info.RenewAt = st.renewAt
+	return []Info{info}
 }
