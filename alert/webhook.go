@@ -1,0 +1,580 @@
+package alert
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	mrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode"
+
+	"github.com/portcullis/portcullis/events"
+)
+
+// Defaults for the zero values of WebhookOptions.
+const (
+	DefaultDedup       = 24 * time.Hour
+	DefaultMaxAttempts = 5
+	DefaultBackoff     = time.Second
+	DefaultMaxBackoff  = time.Minute
+	DefaultQueueSize   = 256
+	DefaultTimeout     = 10 * time.Second
+	DefaultUserAgent   = "portcullis-alert/1"
+)
+
+// Header names set on each request.
+const (
+	HeaderSignature = "X-Portcullis-Signature"
+	HeaderTimestamp = "X-Portcullis-Timestamp"
+	HeaderDelivery  = "X-Portcullis-Delivery"
+)
+
+// maxErrorBody is how much of a failed answer's body is kept for the log.
+const maxErrorBody = 512
+
+// maxDrain is how much of an answer's body is read (and discarded) so the
+// connection can be reused; a longer body closes the connection instead.
+const maxDrain = 64 << 10
+
+// severityRank orders the severities, lowest first.
+var severityRank = map[string]int{
+	events.SeverityInfo:     0,
+	events.SeverityWarning:  1,
+	events.SeverityError:    2,
+	events.SeverityCritical: 3,
+}
+
+// WebhookOptions configures NewWebhook. Only URL is required.
+type WebhookOptions struct {
+	// URL receives the POSTs: an absolute http or https URL with a host
+	// and no user info.
+	URL string
+	// Secret, when set, signs each request (see the package doc). It is
+	// never logged.
+	Secret string
+	// MinSeverity is the lowest events.Severity* delivered; default
+	// events.SeverityWarning. Events with a severity that is not one of
+	// the four are always delivered.
+	MinSeverity string
+	// Dedup is how long after an event's delivery an event with the same
+	// Key is dropped; default DefaultDedup; negative disables
+	// de-duplication.
+	Dedup time.Duration
+	// MaxAttempts is how many times one event is tried; default
+	// DefaultMaxAttempts.
+	MaxAttempts int
+	// Backoff is the delay before the first retry, doubled at each
+	// further one, with jitter; default DefaultBackoff.
+	Backoff time.Duration
+	// MaxBackoff caps every delay between attempts, a Retry-After
+	// included; default DefaultMaxBackoff.
+	MaxBackoff time.Duration
+	// QueueSize is how many events may wait for delivery; default
+	// DefaultQueueSize. Send drops an event that does not fit.
+	QueueSize int
+	// Client sends the requests; default one with a DefaultTimeout
+	// timeout. Its CheckRedirect is replaced (on a copy): redirects are
+	// never followed, a redirect answer is a failed delivery.
+	Client *http.Client
+	// Now is the clock for de-duplication windows and signature
+	// timestamps; default time.Now.
+	Now func() time.Time
+	// Logger receives failures and drops at warn level, deliveries at
+	// debug level; default slog.Default().
+	Logger *slog.Logger
+	// UserAgent is the User-Agent header; default DefaultUserAgent.
+	UserAgent string
+}
+
+// Stats counts what a Webhook did with the events it was given.
+type Stats struct {
+	// Delivered counts events the receiver accepted with a 2xx answer.
+	Delivered uint64
+	// Failed counts events given up on after at least one attempt: a
+	// final answer, MaxAttempts used up, or abandoned by Close.
+	Failed uint64
+	// Dropped counts events never attempted: the queue was full, Send
+	// came after Close, or Close's context ended while they were queued.
+	Dropped uint64
+	// Deduplicated counts events dropped as duplicates (see Dedup).
+	Deduplicated uint64
+	// Filtered counts events below MinSeverity.
+	Filtered uint64
+	// Retries counts attempts after the first, over all events.
+	Retries uint64
+}
+
+// Webhook delivers events to one URL. Create it with NewWebhook, give it
+// events with Send, and stop it with Close. Its methods are safe for
+// concurrent use.
+type Webhook struct {
+	url          string
+	logURL       string // scheme://host: the path and query may hold a token
+	secret       []byte
+	minRank      int
+	dedup        time.Duration // < 0: disabled
+	maxAttempts  int
+	backoff      time.Duration
+	maxBackoff   time.Duration
+	client       *http.Client
+	ownTransport bool // client was made here: Close closes its idle connections
+	now          func() time.Time
+	log          *slog.Logger
+	userAgent    string
+
+	queue     chan events.Event
+	ctx       context.Context // canceled when a Close's context ends
+	cancel    context.CancelFunc
+	done      chan struct{} // closed when the delivery goroutine returns
+	closeOnce sync.Once
+
+	mu      sync.Mutex
+	closed  bool
+	keys    map[string]keyState
+	sweepAt int
+
+	delivered, failed, dropped, deduplicated, filtered, retries atomic.Uint64
+	abandoned                                                   atomic.Uint64 // lost to Close's context
+}
+
+// keyState is what de-duplication knows about one event key.
+type keyState struct {
+	pending bool      // queued or being delivered
+	at      time.Time // when last delivered, if not pending
+}
+
+// NewWebhook checks o, fills in defaults and starts the delivery
+// goroutine. Call Close when done.
+func NewWebhook(o WebhookOptions) (*Webhook, error) {
+	u, logURL, err := checkURL(o.URL)
+	if err != nil {
+		return nil, err
+	}
+	w := &Webhook{
+		url:         u,
+		logURL:      logURL,
+		minRank:     severityRank[events.SeverityWarning],
+		dedup:       o.Dedup,
+		maxAttempts: o.MaxAttempts,
+		backoff:     o.Backoff,
+		maxBackoff:  o.MaxBackoff,
+		now:         o.Now,
+		log:         o.Logger,
+		userAgent:   o.UserAgent,
+		keys:        make(map[string]keyState),
+		sweepAt:     64,
+		done:        make(chan struct{}),
+	}
+	if o.Secret != "" {
+		w.secret = []byte(o.Secret)
+	}
+	if o.MinSeverity != "" {
+		r, ok := severityRank[o.MinSeverity]
+		if !ok {
+			return nil, fmt.Errorf("alert: MinSeverity %q is not one of info, warning, error, critical", o.MinSeverity)
+		}
+		w.minRank = r
+	}
+	switch {
+	case o.MaxAttempts < 0:
+		return nil, fmt.Errorf("alert: MaxAttempts %d is negative", o.MaxAttempts)
+	case o.Backoff < 0:
+		return nil, fmt.Errorf("alert: Backoff %v is negative", o.Backoff)
+	case o.MaxBackoff < 0:
+		return nil, fmt.Errorf("alert: MaxBackoff %v is negative", o.MaxBackoff)
+	case o.QueueSize < 0:
+		return nil, fmt.Errorf("alert: QueueSize %d is negative", o.QueueSize)
+	}
+	if w.dedup == 0 {
+		w.dedup = DefaultDedup
+	}
+	if w.maxAttempts == 0 {
+		w.maxAttempts = DefaultMaxAttempts
+	}
+	if w.backoff == 0 {
+		w.backoff = DefaultBackoff
+	}
+	if w.maxBackoff == 0 {
+		w.maxBackoff = DefaultMaxBackoff
+	}
+	size := o.QueueSize
+	if size == 0 {
+		size = DefaultQueueSize
+	}
+	if o.Client != nil {
+		c := *o.Client
+		w.client = &c
+	} else {
+		// Its own transport: nothing else closes its connections (as
+		// http.DefaultTransport.CloseIdleConnections would, breaking a
+		// POST about to reuse one), and Close can close them.
+		var rt http.RoundTripper
+		if t, ok := http.DefaultTransport.(*http.Transport); ok {
+			rt = t.Clone()
+		}
+		w.client = &http.Client{Timeout: DefaultTimeout, Transport: rt}
+		w.ownTransport = true
+	}
+	w.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if w.now == nil {
+		w.now = time.Now
+	}
+	if w.log == nil {
+		w.log = slog.Default()
+	}
+	if w.userAgent == "" {
+		w.userAgent = DefaultUserAgent
+	}
+	w.queue = make(chan events.Event, size)
+	w.ctx, w.cancel = context.WithCancel(context.Background())
+	go w.run()
+	return w, nil
+}
+
+// checkURL validates a webhook URL. It returns the URL to POST to and the
+// scheme://host form that is safe to log. Errors never quote the URL: its
+// path or query may hold a token.
+func checkURL(raw string) (target, logged string, err error) {
+	if raw == "" {
+		return "", "", errors.New("alert: webhook URL is empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", "", fmt.Errorf("alert: webhook URL does not parse: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", "", fmt.Errorf("alert: webhook URL scheme %q is not http or https", u.Scheme)
+	}
+	if u.User != nil {
+		return "", "", errors.New("alert: webhook URL must not contain user info (user:password@); use Secret, or a token in the path or query")
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return "", "", errors.New("alert: webhook URL has no host")
+	}
+	return u.String(), u.Scheme + "://" + u.Host, nil
+}
+
+// Send queues e for delivery unless it is below MinSeverity, a duplicate,
+// or the queue is full or closed. It never blocks, so w.Send can be an
+// events.Sink.
+func (w *Webhook) Send(e events.Event) {
+	if r, ok := severityRank[e.Severity]; ok && r < w.minRank {
+		w.filtered.Add(1)
+		return
+	}
+	key := e.Key()
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		w.dropped.Add(1)
+		w.log.Warn("alert: webhook closed, event dropped", "url", w.logURL, "event", e.Type, "site", e.Site)
+		return
+	}
+	var now time.Time
+	if w.dedup >= 0 {
+		now = w.now()
+		if s, ok := w.keys[key]; ok && (s.pending || now.Sub(s.at) < w.dedup) {
+			w.mu.Unlock()
+			w.deduplicated.Add(1)
+			return
+		}
+	}
+	select {
+	case w.queue <- e:
+		if w.dedup >= 0 {
+			w.keys[key] = keyState{pending: true}
+			w.sweep(now)
+		}
+		w.mu.Unlock()
+	default:
+		w.mu.Unlock()
+		w.dropped.Add(1)
+		w.log.Warn("alert: webhook queue full, event dropped", "url", w.logURL, "event", e.Type, "site", e.Site, "queue_size", cap(w.queue))
+	}
+}
+
+// sweep forgets keys whose window has passed, whenever the map has doubled
+// since the last sweep. w.mu is held.
+func (w *Webhook) sweep(now time.Time) {
+	if len(w.keys) < w.sweepAt {
+		return
+	}
+	for k, s := range w.keys {
+		if !s.pending && now.Sub(s.at) >= w.dedup {
+			delete(w.keys, k)
+		}
+	}
+	w.sweepAt = max(64, 2*len(w.keys))
+}
+
+// settle records the outcome of an event's delivery for de-duplication:
+// a delivered key is remembered from now, a failed one forgotten.
+func (w *Webhook) settle(key string, delivered bool) {
+	if w.dedup < 0 {
+		return
+	}
+	w.mu.Lock()
+	if delivered {
+		w.keys[key] = keyState{at: w.now()}
+	} else {
+		delete(w.keys, key)
+	}
+	w.mu.Unlock()
+}
+
+// Close stops accepting events and delivers those queued until ctx ends;
+// then it abandons the rest (counted as Dropped, or Failed for one being
+// delivered) and waits for the delivery goroutine to stop. It returns an
+// error wrapping ctx.Err() if events were abandoned (once: a later Close
+// returns nil). Calling it again, or concurrently, is harmless.
+func (w *Webhook) Close(ctx context.Context) error {
+	w.closeOnce.Do(func() {
+		w.mu.Lock()
+		w.closed = true
+		close(w.queue)
+		w.mu.Unlock()
+	})
+	select {
+	case <-w.done:
+		w.closeIdle()
+		return nil
+	case <-ctx.Done():
+	}
+	w.cancel()
+	<-w.done
+	w.closeIdle()
+	if n := w.abandoned.Swap(0); n > 0 {
+		return fmt.Errorf("alert: webhook closed with %d event(s) undelivered: %w", n, ctx.Err())
+	}
+	return nil
+}
+
+// closeIdle closes the idle connections of a transport made by NewWebhook.
+func (w *Webhook) closeIdle() {
+	if w.ownTransport {
+		w.client.CloseIdleConnections()
+	}
+}
+
+// Stats returns the counters so far.
+func (w *Webhook) Stats() Stats {
+	return Stats{
+		Delivered:    w.delivered.Load(),
+		Failed:       w.failed.Load(),
+		Dropped:      w.dropped.Load(),
+		Deduplicated: w.deduplicated.Load(),
+		Filtered:     w.filtered.Load(),
+		Retries:      w.retries.Load(),
+	}
+}
+
+// run is the delivery goroutine: one event at a time, in order.
+func (w *Webhook) run() {
+	defer close(w.done)
+	var dropped uint64
+	for e := range w.queue {
+		if w.ctx.Err() != nil {
+			dropped++
+			w.settle(e.Key(), false)
+			w.abandoned.Add(1)
+			w.dropped.Add(1)
+			continue
+		}
+		w.deliver(e)
+	}
+	if dropped > 0 {
+		w.log.Warn("alert: webhook closed before queued events were delivered", "url", w.logURL, "dropped", dropped)
+	}
+}
+
+// payload is the request body: the event's fields and a summary.
+type payload struct {
+	events.Event
+	Text string `json:"text"`
+}
+
+// deliver tries to POST e until it succeeds, fails for good, or Close's
+// context ends. The outcome is settled for de-duplication before it is
+// counted, so a caller seeing the count sees the key's new state.
+func (w *Webhook) deliver(e events.Event) {
+	body, err := json.Marshal(payload{Event: e, Text: Summary(e)})
+	if err != nil { // a Time outside years 0-9999
+		w.settle(e.Key(), false)
+		w.failed.Add(1)
+		w.log.Warn("alert: cannot encode event", "event", e.Type, "site", e.Site, "error", err.Error())
+		return
+	}
+	id := rand.Text()
+	attempt := 1
+	for ; ; attempt++ {
+		retry, wait, err1 := w.post(body, id)
+		if err1 == nil {
+			w.settle(e.Key(), true)
+			w.delivered.Add(1)
+			w.log.Debug("alert: webhook delivered", "url", w.logURL, "event", e.Type, "site", e.Site, "attempts", attempt)
+			return
+		}
+		err = err1
+		if w.ctx.Err() != nil {
+			break
+		}
+		if !retry || attempt >= w.maxAttempts {
+			break
+		}
+		delay := max(w.backoffFor(attempt), min(wait, w.maxBackoff))
+		w.log.Debug("alert: webhook attempt failed, will retry", "url", w.logURL, "event", e.Type, "site", e.Site, "attempt", attempt, "delay", delay, "error", err.Error())
+		if !w.sleep(delay) {
+			break
+		}
+		w.retries.Add(1)
+	}
+	w.settle(e.Key(), false)
+	if w.ctx.Err() != nil {
+		w.abandoned.Add(1)
+		err = fmt.Errorf("abandoned by Close: %w", err)
+	}
+	w.failed.Add(1)
+	w.log.Warn("alert: webhook delivery failed", "url", w.logURL, "event", e.Type, "site", e.Site, "attempts", attempt, "error", err.Error())
+}
+
+// post makes one attempt. It returns nil on a 2xx answer; otherwise the
+// error, whether it is worth retrying, and the receiver's Retry-After.
+func (w *Webhook) post(body []byte, id string) (retry bool, wait time.Duration, err error) {
+	req, err := http.NewRequestWithContext(w.ctx, http.MethodPost, w.url, bytes.NewReader(body))
+	if err != nil { // the URL was checked by NewWebhook; do not quote it
+		return false, 0, errors.New("cannot build the request")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", w.userAgent)
+	req.Header.Set(HeaderDelivery, id)
+	if w.secret != nil {
+		ts := strconv.FormatInt(w.now().Unix(), 10)
+		req.Header.Set(HeaderTimestamp, ts)
+		req.Header.Set(HeaderSignature, Sign(w.secret, ts, body))
+	}
+	resp, err := w.client.Do(req)
+	if err != nil {
+		var ue *url.Error // its message quotes the whole URL
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return true, 0, err
+	}
+	defer resp.Body.Close()
+	code := resp.StatusCode
+	if code/100 == 2 {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+		return false, 0, nil
+	}
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody+1))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+	err = statusError(code, snippet)
+	switch {
+	case code/100 == 5 || code == http.StatusRequestTimeout || code == http.StatusTooManyRequests:
+		wait, _ = retryAfter(resp.Header.Get("Retry-After"), time.Now())
+		return true, wait, err
+	case code/100 == 3:
+		return false, 0, fmt.Errorf("%w (redirects are not followed)", err)
+	}
+	return false, 0, err
+}
+
+// statusError describes a non-2xx answer with the start of its body,
+// escaped to printable ASCII. The receiver's reason phrase is not used.
+func statusError(code int, body []byte) error {
+	msg := "receiver answered " + strconv.Itoa(code)
+	if t := http.StatusText(code); t != "" {
+		msg += " " + t
+	}
+	if len(body) > 0 {
+		more := ""
+		if len(body) > maxErrorBody {
+			body, more = body[:maxErrorBody], "..."
+		}
+		q := strconv.QuoteToASCII(string(body))
+		msg += ": " + q[1:len(q)-1] + more
+	}
+	return errors.New(msg)
+}
+
+// backoffFor is the delay after the given failed attempt (1 for the
+// first): Backoff doubled attempt-1 times, capped at MaxBackoff, then
+// jittered uniformly into its upper half.
+func (w *Webhook) backoffFor(attempt int) time.Duration {
+	d := w.backoff
+	for i := 1; i < attempt && d < w.maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, w.maxBackoff)
+	half := d / 2
+	return half + mrand.N(d-half+1)
+}
+
+// sleep waits d, or until Close's context ends; it reports whether the
+// whole delay passed.
+func (w *Webhook) sleep(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-w.ctx.Done():
+		return false
+	}
+}
+
+// Sign returns the X-Portcullis-Signature value for a body sent at the
+// given timestamp (the X-Portcullis-Timestamp value): "sha256=" and the
+// hex HMAC-SHA256 of timestamp + "." + body under secret. A Go receiver
+// can compare it with the header using hmac.Equal.
+func Sign(secret []byte, timestamp string, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(timestamp))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Summary is the one-line text of the payload's "text" field:
+// "[severity] type site=… names=a,b: message: error", with the parts that
+// are empty left out and control characters replaced by spaces.
+func Summary(e events.Event) string {
+	var b strings.Builder
+	b.WriteString("[" + e.Severity + "] " + e.Type)
+	if e.Site != "" {
+		b.WriteString(" site=" + e.Site)
+	}
+	if len(e.Names) > 0 {
+		b.WriteString(" names=" + strings.Join(e.Names, ","))
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Error != "" {
+		b.WriteString(": " + e.Error)
+	}
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, b.String())
+}
