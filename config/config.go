@@ -1,7 +1,8 @@
 // Package config reads portcullis.toml, the configuration of
 // `portcullis serve` and `portcullis check`: the listeners, the TLS
-// profile, the server limits, the access log, a default shield policy and
-// the sites (host names, upstream, certificate source, policy overrides).
+// profile, the server limits, the access log, the ACME CA, certificate
+// expiry monitoring, alerts, backups, a default shield policy and the
+// sites (host names, upstream, certificate source, policy overrides).
 //
 // Load reads, parses and validates a file. Every problem is reported, not
 // just the first, each as "file:line: site "name": key: message": TOML
@@ -19,11 +20,13 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +51,17 @@ type Config struct {
 	Limits Limits
 	// AccessLog configures the access log.
 	AccessLog AccessLog
+	// ACME configures certificates from an ACME CA, for sites whose
+	// cert.source is "acme".
+	ACME ACME
+	// Monitor configures certificate expiry monitoring.
+	Monitor Monitor
+	// Alerts configures where certificate events are sent besides the
+	// log.
+	Alerts Alerts
+	// Backup configures scheduled encrypted backups of certificates and
+	// keys; off unless Dir is set.
+	Backup Backup
 	// Defaults is the shield policy every site inherits.
 	Defaults Policy
 	// Sites are the sites served, in file order (the order in which
@@ -68,6 +82,129 @@ type Listen struct {
 	// HTTP is the plain-HTTP listener: health checks, ACME challenges
 	// and the redirect to HTTPS. Default ":8080".
 	HTTP string
+	// Admin is the admin listener (plain HTTP: /metrics for Prometheus,
+	// /healthz). Default DefaultAdmin, on loopback; another address is
+	// valid (`portcullis check` warns about it). "" (written "off" in
+	// the file) disables it.
+	Admin string
+}
+
+// DefaultAdmin is the default admin listener address.
+const DefaultAdmin = "127.0.0.1:9180"
+
+// ACME directory URLs of well-known CAs, which the file may name.
+const (
+	LetsEncrypt        = "https://acme-v02.api.letsencrypt.org/directory"
+	LetsEncryptStaging = "https://acme-staging-v02.api.letsencrypt.org/directory"
+	ZeroSSL            = "https://acme.zerossl.com/v2/DV90"
+)
+
+// ACMEIssuer is one ACME CA and the account used with it.
+type ACMEIssuer struct {
+	// CA is the directory URL. The file may also say "letsencrypt"
+	// (default), "letsencrypt-staging" or "zerossl".
+	CA string
+	// Email is the account's contact address. Required when a site
+	// has cert.source "acme".
+	Email string
+	// EAB are the External Account Binding credentials some CAs
+	// (ZeroSSL, Google, most commercial CAs) require.
+	EAB EAB
+	// Profile is an ACME profile the CA offers, e.g. Let's Encrypt's
+	// "shortlived" (6-day certificates); "" for the CA's default.
+	Profile string
+	// CARoot is a PEM file of root certificates trusted for the CA's
+	// own HTTPS API, for private CAs; "" trusts the system roots.
+	CARoot string
+}
+
+// EAB are External Account Binding credentials (RFC 8555 section 7.3.4).
+type EAB struct {
+	// KeyID is the key identifier the CA gave.
+	KeyID string
+	// MACKey is the base64url-encoded HMAC key the CA gave; a secret,
+	// usually written "${ENV_NAME}".
+	MACKey string
+}
+
+// ACME key types.
+const (
+	KeyECDSAP256 = "ecdsa-p256" // default
+	KeyECDSAP384 = "ecdsa-p384"
+	KeyRSA2048   = "rsa2048"
+	KeyRSA4096   = "rsa4096"
+	KeyEd25519   = "ed25519"
+)
+
+// ACME challenge types.
+const (
+	ChallengeHTTP01    = "http-01"     // answered on the plain-HTTP listener
+	ChallengeTLSALPN01 = "tls-alpn-01" // answered on the HTTPS listener
+)
+
+// ACME configures certificates obtained and renewed from an ACME CA.
+type ACME struct {
+	// ACMEIssuer is the CA certificates are requested from first.
+	ACMEIssuer
+	// Fallback, when set, is tried when the first CA fails. An empty
+	// Email is the first CA's: Parse fills it in, and Validate accepts
+	// it empty.
+	Fallback *ACMEIssuer
+	// KeyType is the certificates' key type. Default KeyECDSAP256.
+	KeyType string
+	// Challenges are the challenge types offered. Default both
+	// ChallengeHTTP01 and ChallengeTLSALPN01.
+	Challenges []string
+	// RenewalWindow is the fraction of a certificate's lifetime, at its
+	// end, in which it is renewed. Default 1/3 (a 90-day certificate is
+	// renewed 30 days before expiry, a 6-day one 2 days before). ACME
+	// Renewal Information from the CA takes precedence.
+	RenewalWindow float64
+	// RenewCheckInterval is how often certificates are checked for
+	// renewal. Default 10m.
+	RenewCheckInterval time.Duration
+}
+
+// Monitor configures certificate expiry monitoring.
+type Monitor struct {
+	// Thresholds are the times before expiry at which a cert.expiring
+	// event fires, once each. Default 30d, 14d, 7d, 1d. Parse sorts them,
+	// longest first.
+	Thresholds []time.Duration
+	// Interval is how often certificates are checked. Default 1h.
+	Interval time.Duration
+}
+
+// Alerts configures where certificate events are sent besides the log.
+type Alerts struct {
+	// Webhook is a URL that receives each event as a JSON POST; "" for
+	// none.
+	Webhook string
+	// Secret, when set, signs each POST (HMAC-SHA256, header
+	// X-Portcullis-Signature). Usually "${ENV_NAME}".
+	Secret string
+	// MinSeverity is the lowest severity sent: "info", "warning"
+	// (default), "error" or "critical".
+	MinSeverity string
+	// Dedup is how long an identical event is not sent again. Default
+	// 24h.
+	Dedup time.Duration
+}
+
+// Backup configures scheduled encrypted backups of the certificates, keys
+// and ACME account.
+type Backup struct {
+	// Dir receives the backups; "" disables scheduled backups.
+	Dir string
+	// Interval between backups. Default 24h.
+	Interval time.Duration
+	// Keep is how many backups are kept. Default 7.
+	Keep int
+	// Recipients are age public keys ("age1...") that can decrypt the
+	// backups.
+	Recipients []string
+	// Passphrase encrypts the backups instead; usually "${ENV_NAME}".
+	Passphrase string
 }
 
 // TLS profile names, as in Mozilla's server-side TLS guidelines.
@@ -179,21 +316,32 @@ type Site struct {
 const (
 	CertLocal = "local" // portcullis's local CA (default)
 	CertFiles = "files" // PEM files, hot-reloaded
-	CertACME  = "acme"  // reserved: not yet supported
+	CertACME  = "acme"  // an ACME CA ([acme])
 )
 
 // CertSource says where a site's certificate comes from.
 type CertSource struct {
 	// Source is CertLocal (default: a certificate from portcullis's local
 	// CA, trusted only where that CA is installed; right for localhost
-	// and IP hosts), CertFiles (Cert and Key) or CertACME (not yet
-	// supported).
+	// and IP hosts), CertFiles (Cert and Key) or CertACME (certificates
+	// obtained and renewed automatically, see ACME).
 	Source string
 	// Cert is the PEM certificate chain file (source "files"). A relative
 	// path in the file is relative to the file's directory.
 	Cert string
 	// Key is the PEM private key file (source "files").
 	Key string
+	// OnDemand (source "acme") obtains certificates during the first
+	// TLS handshake for a name rather than at start-up: for hosts
+	// ".example.com" and "*". A name must match the site's hosts and,
+	// when set, pass Ask and Allow; "*" needs Ask or Allow.
+	OnDemand bool
+	// Ask is a URL asked before obtaining a certificate on demand:
+	// GET Ask?domain=NAME must answer 2xx.
+	Ask string
+	// Allow lists the names certificates may be obtained for on demand;
+	// Parse lower-cases them.
+	Allow []string
 }
 
 // Default returns the zero-configuration setup: one site, "localhost",
@@ -217,12 +365,27 @@ func Default() *Config {
 // empty returns a configuration with the defaults and no site.
 func empty() *Config {
 	return &Config{
-		Listen:    Listen{HTTPS: ":8443", HTTP: ":8080"},
+		Listen: Listen{HTTPS: ":8443", HTTP: ":8080", Admin: DefaultAdmin},
+		ACME: ACME{
+			ACMEIssuer:         ACMEIssuer{CA: LetsEncrypt},
+			KeyType:            KeyECDSAP256,
+			Challenges:         []string{ChallengeHTTP01, ChallengeTLSALPN01},
+			RenewalWindow:      1.0 / 3,
+			RenewCheckInterval: 10 * time.Minute,
+		},
+		Monitor: Monitor{
+			Thresholds: []time.Duration{30 * day, 14 * day, 7 * day, day},
+			Interval:   time.Hour,
+		},
+		Alerts:    Alerts{MinSeverity: "warning", Dedup: 24 * time.Hour},
+		Backup:    Backup{Interval: 24 * time.Hour, Keep: 7},
 		TLS:       TLS{Profile: ProfileIntermediate},
 		Limits:    DefaultLimits(),
 		AccessLog: AccessLog{Format: LogJSON},
 	}
 }
+
+const day = 24 * time.Hour
 
 // Load reads the file at path, parses and validates it. The error lists
 // every problem found (see Errors).
@@ -269,6 +432,8 @@ func parse(path string, data []byte, env func(string) (string, bool), known map[
 	if err := errs.result(); err != nil {
 		return nil, err
 	}
+	// Sorted only now, so that messages number the items as the file does.
+	slices.SortFunc(c.Monitor.Thresholds, func(a, b time.Duration) int { return cmp.Compare(b, a) })
 	return c, nil
 }
 
@@ -297,6 +462,11 @@ func (c *Config) resolvePaths() {
 	}
 	abs(&c.DataDir)
 	abs(&c.AccessLog.Path)
+	abs(&c.ACME.CARoot)
+	if c.ACME.Fallback != nil {
+		abs(&c.ACME.Fallback.CARoot)
+	}
+	abs(&c.Backup.Dir)
 	for i := range c.Sites {
 		abs(&c.Sites[i].Cert.Cert)
 		abs(&c.Sites[i].Cert.Key)

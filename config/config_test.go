@@ -20,11 +20,56 @@ var badFiles = []struct {
 	name string
 	want []string
 }{
+	{"acme", []string{
+		"acme.toml:1: acme.eab_mac_key: missing: eab_key_id is set, and External Account Binding needs both eab_key_id and eab_mac_key",
+		"acme.toml:2: acme.ca: \"http://acme.example.com/directory\": plain http is only allowed for a CA on this machine (localhost, 127.0.0.0/8, ::1); use https",
+		"acme.toml:3: acme.email: \"mailto:ops@example.com\": write the address without \"mailto:\"",
+		"acme.toml:4: acme.profile: \"short lived\" is not a profile name (no spaces or control characters)",
+		"acme.toml:5: acme.ca_root: cannot read \"testdata/bad/missing-root.pem\": no such file or directory",
+		"acme.toml:7: acme.key_type: \"rsa1024\" is not one of ecdsa-p256, ecdsa-p384, rsa2048, rsa4096, ed25519",
+		"acme.toml:8: acme.challenges: item 2: \"dns-01\" is not supported (portcullis answers http-01 and tls-alpn-01 only)",
+		"acme.toml:8: acme.challenges: item 3: \"http-02\" is not one of http-01, tls-alpn-01",
+		"acme.toml:8: acme.challenges: item 4: \"http-01\" is listed twice",
+		"acme.toml:9: acme.renewal_window: 1 is not between 0 and 1: it is the fraction of a certificate's lifetime, at its end, in which it is renewed (e.g. 0.33)",
+		"acme.toml:10: acme.renew_check_interval: must be positive",
+		"acme.toml:11: acme.renewal_windw: unknown key (did you mean \"renewal_window\"?)",
+	}},
+	{"acme_email", []string{
+		"acme_email.toml:12: acme.email: missing: site \"api.example.com\" has cert.source = \"acme\", and the CA needs a contact address for its account (without one, certmagic would stop to prompt for it)",
+	}},
+	{"acme_fallback", []string{
+		"acme_fallback.toml:2: acme.ca: ZeroSSL requires EAB credentials: set eab_key_id and eab_mac_key (from the ZeroSSL dashboard, Developer section)",
+		"acme_fallback.toml:4: acme.ca_root: \"testdata/example.toml\" holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+		"acme_fallback.toml:5: acme.renewal_window: must be a float such as 0.33 (written with a decimal point), not an integer",
+		"acme_fallback.toml:6: acme.challenges: must list at least one of http-01, tls-alpn-01",
+		"acme_fallback.toml:9: acme.fallback.ca: \"https://user:xxxxx@ca.example.com/directory\" has credentials (user:password@), which are not supported",
+		"acme_fallback.toml:10: acme.fallback.email: \"ops at example.com\" is not an email address (name@example.com)",
+		"acme_fallback.toml:12: acme.fallback.eab_mac_key: is not base64url-encoded (the value is not shown; copy the HMAC key exactly as the CA gave it)",
+		"acme_fallback.toml:13: acme.fallback.ca_root: \"testdata/bad/garbage-root.pem\": certificate 1: x509: malformed certificate",
+		"acme_fallback.toml:14: acme.fallback.colour: unknown key",
+	}},
+	{"alerts", []string{
+		"alerts.toml:2: alerts.webhook: the URL has scheme \"ftp\", not http or https",
+		"alerts.toml:3: alerts.min_severity: \"warn\" is not one of info, warning, error, critical",
+		"alerts.toml:4: alerts.dedup: \"-1h\" is negative",
+	}},
+	{"backup", []string{
+		"backup.toml:3: backup.interval: must be positive",
+		"backup.toml:4: backup.keep: must be at least 1, not 0",
+		"backup.toml:5: backup.recipients: item 2: \"ssh-ed25519 AAAAC3Nz\" is not an age public key (age1...)",
+		"backup.toml:5: backup.recipients: item 3: an age secret key (not shown): list its public key (age1...) and keep the secret key out of this file",
+		"backup.toml:6: backup.passphrase: set either recipients or passphrase, not both",
+		"backup.toml:6: backup.passphrase: shorter than 12 characters (the value is not shown): use a long random passphrase",
+	}},
+	{"backup_nodir", []string{
+		"backup_nodir.toml:2: backup.keep: only used with backup.dir (scheduled backups are off without it)",
+		"backup_nodir.toml:3: backup.passphrase: only used with backup.dir (scheduled backups are off without it)",
+	}},
 	{"certs", []string{
 		"certs.toml:4: site \"nokey.example.com\": cert.key: missing: source \"files\" needs both cert and key (PEM file paths)",
 		"certs.toml:11: site \"nofiles.example.com\": cert.cert: missing: source \"files\" needs both cert and key (PEM file paths)",
 		"certs.toml:11: site \"nofiles.example.com\": cert.key: missing: source \"files\" needs both cert and key (PEM file paths)",
-		"certs.toml:17: site \"acme.example.com\": cert.source: \"acme\" is not yet supported (use \"files\" or \"local\")",
+		"certs.toml:17: acme.email: missing: site \"acme.example.com\" has cert.source = \"acme\", and the CA needs a contact address for its account (without one, certmagic would stop to prompt for it)",
 		"certs.toml:23: site \"unknown.example.com\": cert.source: \"letsencrypt\" is not one of local, files, acme",
 		"certs.toml:29: site \"localhost\": cert.key: only used with source = \"files\" (the local CA issues this site's certificate)",
 	}},
@@ -43,14 +88,34 @@ var badFiles = []struct {
 	}},
 	{"listen", []string{
 		"listen.toml:3: listen.http: \"0.0.0.0:8080\" is also the HTTPS listener",
-		"listen.toml:4: listen.admin: the admin listener is reserved for a later version and not supported yet",
+		"listen.toml:4: listen.admin: \"127.0.0.1:8080\" and the HTTPS listener \"0.0.0.0:8080\" share port 8080 (choose another address, or \"off\")",
 	}},
 	{"listen_addr", []string{
 		"listen_addr.toml:2: listen.https: \"8443\" is not host:port (e.g. \":8443\" or \"127.0.0.1:8443\")",
 		"listen_addr.toml:3: listen.http: \":http\": port \"http\" is not a number from 0 to 65535",
+		"listen_addr.toml:4: listen.admin: \"localhost\" is not host:port (e.g. \":8443\" or \"127.0.0.1:8443\")",
+	}},
+	{"monitor", []string{
+		"monitor.toml:4: monitor.thresholds: item 2: must be positive (a time before expiry, e.g. \"7d\")",
+		"monitor.toml:6: monitor.thresholds: item 4: 30d is listed twice",
+		"monitor.toml:8: monitor.interval: must be positive",
 	}},
 	{"nosites", []string{
 		"nosites.toml: no [[site]]: nothing to serve (add a [[site]] with hosts and upstream)",
+	}},
+	{"ondemand", []string{
+		"ondemand.toml:6: site \"wild\": hosts: \".example.com\": wildcard certificates need the DNS-01 challenge, which portcullis does not support; list the names or set cert.on_demand = true",
+		"ondemand.toml:9: site \"wild\": cert.ask: only used with cert.on_demand = true",
+		"ondemand.toml:10: site \"wild\": cert.key: only used with source = \"files\" (the ACME CA issues this site's certificate)",
+		"ondemand.toml:16: site \"catchall\": cert.on_demand: missing: host \"*\" needs cert.on_demand = true (a certificate for any name can only be obtained when the name is first asked for)",
+		"ondemand.toml:16: site \"catchall\": cert.on_demand: a catch-all on-demand site needs a guard: set cert.ask (a URL that approves each name) or cert.allow (the names allowed); without one, anyone pointing a DNS name at this server makes it request certificates",
+		"ondemand.toml:26: site \"tenants\": cert.ask: \"https://user:xxxxx@ask.example.com/check\" has credentials (user:password@), which are not supported",
+		"ondemand.toml:29: site \"tenants\": cert.allow: item 2: \"*.tenants.example.com\": wildcards are not allowed; list each name, or set cert.ask to approve names as they come",
+		"ondemand.toml:30: site \"tenants\": cert.allow: item 3: \"bad_name.tenants.example.com\" is not a host name (letters, digits, hyphens and dots, at most 253 characters)",
+		"ondemand.toml:31: site \"tenants\": cert.allow: item 4: \"other.example.org\" is not one of the site's hosts, so it can never be allowed",
+		"ondemand.toml:39: site \"local\": cert.on_demand: only used with source = \"acme\"",
+		"ondemand.toml:40: site \"local\": cert.allow: only used with source = \"acme\"",
+		"ondemand.toml:50: site \"files\": cert.ask: only used with source = \"acme\"",
 	}},
 	{"policies", []string{
 		"policies.toml:2: defaults.csp.report_only: invalid policy: offset 20: plugin-types: obsolete-directive: plugin-types was removed from CSP and is ignored by browsers",
@@ -60,6 +125,16 @@ var badFiles = []struct {
 	{"security_txt", []string{
 		"security_txt.toml:1: site \"nocontact\": security_txt.contact: missing: security.txt is served only with at least one contact (mailto:, tel: or https: URI)",
 		"security_txt.toml:14: site \"badcontact\": security_txt: file would be invalid when served: error uri-invalid (Contact): \"bob\" is not a URI: it has no scheme such as \"https:\"",
+	}},
+	{"sections_types", []string{
+		"sections_types.toml:2: listen.admin: must be a string, not an integer",
+		"sections_types.toml:6: acme.challenges: item 1: must be a string, not an integer",
+		"sections_types.toml:7: acme.fallback: must be a table, not a string",
+		"sections_types.toml:10: monitor.thresholds: item 2: \"1 week\" is not a duration (use e.g. \"365d\" or \"8760h\")",
+		"sections_types.toml:10: monitor.thresholds: item 3: must be a duration such as \"90d\" or \"30s\", or a number of seconds, not a boolean",
+		"sections_types.toml:15: backup.keep: must be an integer, not a string",
+		"sections_types.toml:23: site \"app.example.com\": cert.on_demand: must be true or false, not a string",
+		"sections_types.toml:24: site \"app.example.com\": cert.allow: item 1: must be a string, not an integer",
 	}},
 	{"shield", []string{
 		"shield.toml:10: site \"preload\": hsts.preload: preload requires a MaxAge of at least one year (31536000 s) and includeSubDomains; browsers' preload lists refuse anything less (have MaxAge 5m0s, includeSubDomains true)",
@@ -217,10 +292,23 @@ func compareOptions(t *testing.T, site string, got, want shield.Options) {
 	}
 }
 
+// The secrets testdata/full.toml takes from the environment.
+const (
+	testMACKey      = "c2VjcmV0LWhtYWMta2V5LWZyb20tdGhlLWNh" // base64url
+	testAlertSecret = "webhook-signing-secret"
+)
+
+// setFullEnv sets the environment variables testdata/full.toml uses.
+func setFullEnv(t *testing.T) {
+	t.Setenv("ACME_EAB_MAC_KEY", testMACKey)
+	t.Setenv("ALERT_WEBHOOK_SECRET", testAlertSecret)
+}
+
 // TestFullRoundTrip loads the file that sets every key (the complete
 // example of docs/config.md) and checks every value, down to the
 // shield.Options of each site, inheritance included.
 func TestFullRoundTrip(t *testing.T) {
+	setFullEnv(t)
 	cfg, err := Load("testdata/full.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +316,7 @@ func TestFullRoundTrip(t *testing.T) {
 	if cfg.Path != "testdata/full.toml" || cfg.DataDir != "/var/lib/portcullis" {
 		t.Errorf("Path %q, DataDir %q", cfg.Path, cfg.DataDir)
 	}
-	if want := (Listen{HTTPS: ":443", HTTP: ":80"}); cfg.Listen != want {
+	if want := (Listen{HTTPS: ":443", HTTP: ":80", Admin: "127.0.0.1:9100"}); cfg.Listen != want {
 		t.Errorf("Listen = %+v, want %+v", cfg.Listen, want)
 	}
 	if cfg.TLS.Profile != ProfileModern {
@@ -245,16 +333,50 @@ func TestFullRoundTrip(t *testing.T) {
 	if want := (AccessLog{Format: LogCommon, Path: "/var/log/portcullis/access.log"}); cfg.AccessLog != want {
 		t.Errorf("AccessLog = %+v, want %+v", cfg.AccessLog, want)
 	}
-	if len(cfg.Sites) != 2 {
-		t.Fatalf("%d sites, want 2", len(cfg.Sites))
+	wantACME := ACME{
+		ACMEIssuer: ACMEIssuer{CA: LetsEncryptStaging, Email: "ops@example.com", Profile: "shortlived"},
+		Fallback: &ACMEIssuer{
+			CA:      "https://acme.internal.example/directory",
+			Email:   "ops@example.com", // inherited
+			EAB:     EAB{KeyID: "portcullis-1", MACKey: testMACKey},
+			Profile: "tlsserver",
+			CARoot:  filepath.Join("testdata", "internal-ca.pem"), // relative to the file
+		},
+		KeyType:            KeyECDSAP384,
+		Challenges:         []string{ChallengeTLSALPN01},
+		RenewalWindow:      0.5,
+		RenewCheckInterval: 5 * time.Minute,
 	}
-	app, dev := &cfg.Sites[0], &cfg.Sites[1]
-	if app.Name != "app" || app.Line != 86 || app.Upstream != "http://127.0.0.1:8000" ||
-		app.Cert != (CertSource{Source: CertFiles, Cert: "/etc/portcullis/example.com.pem", Key: "/etc/portcullis/example.com-key.pem"}) {
+	if !reflect.DeepEqual(cfg.ACME, wantACME) {
+		t.Errorf("ACME =\n  %+v (fallback %+v)\nwant\n  %+v (fallback %+v)", cfg.ACME, cfg.ACME.Fallback, wantACME, wantACME.Fallback)
+	}
+	if want := (Monitor{Thresholds: []time.Duration{21 * day, 7 * day, 2 * day}, Interval: 30 * time.Minute}); !reflect.DeepEqual(cfg.Monitor, want) {
+		t.Errorf("Monitor = %+v, want %+v", cfg.Monitor, want)
+	}
+	wantAlerts := Alerts{Webhook: "https://hooks.example.com/portcullis", Secret: testAlertSecret, MinSeverity: "error", Dedup: 6 * time.Hour}
+	if cfg.Alerts != wantAlerts {
+		t.Errorf("Alerts = %+v, want %+v", cfg.Alerts, wantAlerts)
+	}
+	wantBackup := Backup{Dir: filepath.Join("testdata", "backups"), Interval: 12 * time.Hour, Keep: 14,
+		Recipients: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}}
+	if !reflect.DeepEqual(cfg.Backup, wantBackup) {
+		t.Errorf("Backup = %+v, want %+v", cfg.Backup, wantBackup)
+	}
+	if len(cfg.Sites) != 3 {
+		t.Fatalf("%d sites, want 3", len(cfg.Sites))
+	}
+	app, dev, tenants := &cfg.Sites[0], &cfg.Sites[1], &cfg.Sites[2]
+	if app.Name != "app" || app.Line != 123 || app.Upstream != "http://127.0.0.1:8000" ||
+		!reflect.DeepEqual(app.Cert, CertSource{Source: CertFiles, Cert: "/etc/portcullis/example.com.pem", Key: "/etc/portcullis/example.com-key.pem"}) {
 		t.Errorf("site app = %+v", *app)
 	}
-	if dev.Name != "dev" || dev.Line != 111 || dev.Upstream != "unix:/run/app.sock" || dev.Cert != (CertSource{Source: CertLocal}) {
+	if dev.Name != "dev" || dev.Line != 148 || dev.Upstream != "unix:/run/app.sock" || !reflect.DeepEqual(dev.Cert, CertSource{Source: CertLocal}) {
 		t.Errorf("site dev = %+v", *dev)
+	}
+	wantCert := CertSource{Source: CertACME, OnDemand: true, Ask: "http://127.0.0.1:8100/may-i-have-a-certificate",
+		Allow: []string{"shop.example.net", "blog.example.org"}}
+	if tenants.Name != "tenants" || tenants.Line != 162 || !reflect.DeepEqual(tenants.Hosts, []string{"*"}) || !reflect.DeepEqual(tenants.Cert, wantCert) {
+		t.Errorf("site tenants = %+v", *tenants)
 	}
 
 	override := func(v string) shield.Header { return shield.Header{Value: v, OnConflict: shield.Override} }
@@ -310,10 +432,14 @@ func TestFullRoundTrip(t *testing.T) {
 	wantDev.CSP.ReportOnly = new(csp.Strict())
 	wantDev.PermissionsPolicy = shield.PermissionsPolicy{Disable: true}
 
+	wantTenants := common
+	wantTenants.Hosts = []string{"*"}
+	wantTenants.CSP.ReportOnly = new(csp.Strict())
+
 	for _, tt := range []struct {
 		site *Site
 		want shield.Options
-	}{{app, wantApp}, {dev, wantDev}} {
+	}{{app, wantApp}, {dev, wantDev}, {tenants, wantTenants}} {
 		got, err := cfg.ShieldOptions(tt.site)
 		if err != nil {
 			t.Fatalf("site %s: %v", tt.site.Name, err)
@@ -459,12 +585,12 @@ policy = "strict"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.Listen != (Listen{HTTPS: ":8443", HTTP: ":8080"}) || d.Listen != cfg.Listen || d.TLS != cfg.TLS || d.Limits != cfg.Limits ||
+	if d.Listen != (Listen{HTTPS: ":8443", HTTP: ":8080", Admin: DefaultAdmin}) || d.Listen != cfg.Listen || d.TLS != cfg.TLS || d.Limits != cfg.Limits ||
 		d.Limits != DefaultLimits() || d.AccessLog != cfg.AccessLog || d.AccessLog.Format != LogJSON || d.DataDir != "" {
 		t.Errorf("Default() = %+v\nminimal file = %+v", d, cfg)
 	}
 	if len(d.Sites) != 1 || d.Sites[0].Name != cfg.Sites[0].Name || !reflect.DeepEqual(d.Sites[0].Hosts, cfg.Sites[0].Hosts) ||
-		d.Sites[0].Upstream != "demo" || d.Sites[0].Cert != cfg.Sites[0].Cert || d.Sites[0].Cert.Source != CertLocal {
+		d.Sites[0].Upstream != "demo" || !reflect.DeepEqual(d.Sites[0].Cert, cfg.Sites[0].Cert) || d.Sites[0].Cert.Source != CertLocal {
 		t.Errorf("Default() sites = %+v\nminimal file = %+v", d.Sites, cfg.Sites)
 	}
 	o, err := d.ShieldOptions(&d.Sites[0])

@@ -129,13 +129,6 @@ func (t *table) close() {
 	}
 }
 
-// reserved reports key k, known but not supported yet, if present.
-func (t *table) reserved(k, msg string) {
-	if _, ok := t.get(k); ok {
-		t.fail(k, 0, "%s", msg)
-	}
-}
-
 func (t *table) str(k string) *string {
 	v, ok := t.get(k)
 	if !ok {
@@ -264,33 +257,80 @@ func (t *table) duration(k string) *time.Duration {
 	if !ok {
 		return nil
 	}
-	var d time.Duration
-	switch v := v.(type) {
-	case int64:
-		if v < 0 {
-			t.fail(k, 0, "%d seconds is negative", v)
-			return nil
-		}
-		if v > math.MaxInt64/int64(time.Second) {
-			t.fail(k, 0, "%d seconds is out of range", v)
-			return nil
-		}
-		d = time.Duration(v) * time.Second
-	case string:
-		s, ok := t.expand(k, 0, v)
-		if !ok {
-			return nil
-		}
-		var err error
-		if d, err = parseDuration(s); err != nil {
-			t.fail(k, 0, "%v", err)
-			return nil
-		}
-	default:
-		t.fail(k, 0, "must be a duration such as \"90d\" or \"30s\", or a number of seconds, not %s", typeName(v))
+	d, ok := t.durationValue(k, 0, v)
+	if !ok {
 		return nil
 	}
 	return &d
+}
+
+// durations reads an array of durations, each written as duration takes
+// it. An empty array gives an empty, non-nil list.
+func (t *table) durations(k string) []time.Duration {
+	v, ok := t.get(k)
+	if !ok {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		t.fail(k, 0, "must be an array of durations such as [\"30d\", \"7d\"], not %s", typeName(v))
+		return nil
+	}
+	out := make([]time.Duration, 0, len(list))
+	for i, e := range list {
+		if d, ok := t.durationValue(k, i+1, e); ok {
+			out = append(out, d)
+		}
+	}
+	if len(out) < len(list) {
+		return nil
+	}
+	return out
+}
+
+// durationValue converts v, the value of k (or its item i), to a
+// duration.
+func (t *table) durationValue(k string, i int, v any) (time.Duration, bool) {
+	switch v := v.(type) {
+	case int64:
+		if v < 0 {
+			t.fail(k, i, "%d seconds is negative", v)
+			return 0, false
+		}
+		if v > math.MaxInt64/int64(time.Second) {
+			t.fail(k, i, "%d seconds is out of range", v)
+			return 0, false
+		}
+		return time.Duration(v) * time.Second, true
+	case string:
+		s, ok := t.expand(k, i, v)
+		if !ok {
+			return 0, false
+		}
+		d, err := parseDuration(s)
+		if err != nil {
+			t.fail(k, i, "%v", err)
+			return 0, false
+		}
+		return d, true
+	}
+	t.fail(k, i, "must be a duration such as \"90d\" or \"30s\", or a number of seconds, not %s", typeName(v))
+	return 0, false
+}
+
+// float reads a TOML float; an integer is refused, so that a fraction is
+// never mistaken for a count.
+func (t *table) float(k string) *float64 {
+	v, ok := t.get(k)
+	if !ok {
+		return nil
+	}
+	f, ok := v.(float64)
+	if !ok {
+		t.fail(k, 0, "must be a float such as 0.33 (written with a decimal point), not %s", typeName(v))
+		return nil
+	}
+	return &f
 }
 
 // parseDuration parses Go duration syntax with an optional leading number
@@ -464,7 +504,12 @@ func (d *decoder) config(c *Config, raw map[string]any) {
 	if t := root.table("listen"); t != nil {
 		set(&c.Listen.HTTPS, t.str("https"))
 		set(&c.Listen.HTTP, t.str("http"))
-		t.reserved("admin", "the admin listener is reserved for a later version and not supported yet")
+		if a := t.str("admin"); a != nil {
+			c.Listen.Admin = *a
+			if *a == "off" {
+				c.Listen.Admin = ""
+			}
+		}
 		t.close()
 	}
 	if t := root.table("tls"); t != nil {
@@ -493,6 +538,35 @@ func (d *decoder) config(c *Config, raw map[string]any) {
 	if t := root.table("access_log"); t != nil {
 		set(&c.AccessLog.Format, t.str("format"))
 		set(&c.AccessLog.Path, t.str("path"))
+		t.close()
+	}
+	if t := root.table("acme"); t != nil {
+		d.acme(&c.ACME, t)
+	}
+	if t := root.table("monitor"); t != nil {
+		if l := t.durations("thresholds"); l != nil {
+			c.Monitor.Thresholds = l
+		}
+		set(&c.Monitor.Interval, t.duration("interval"))
+		t.close()
+	}
+	if t := root.table("alerts"); t != nil {
+		a := &c.Alerts
+		set(&a.Webhook, t.str("webhook"))
+		set(&a.Secret, t.str("secret"))
+		set(&a.MinSeverity, t.str("min_severity"))
+		set(&a.Dedup, t.duration("dedup"))
+		t.close()
+	}
+	if t := root.table("backup"); t != nil {
+		b := &c.Backup
+		set(&b.Dir, t.str("dir"))
+		set(&b.Interval, t.duration("interval"))
+		set(&b.Keep, t.integer("keep"))
+		if l := t.strs("recipients"); l != nil {
+			b.Recipients = l
+		}
+		set(&b.Passphrase, t.str("passphrase"))
 		t.close()
 	}
 	if t := root.table("defaults"); t != nil {
@@ -530,6 +604,14 @@ func (d *decoder) siteTable(t *table, i int) Site {
 		set(&s.Cert.Source, c.str("source"))
 		set(&s.Cert.Cert, c.str("cert"))
 		set(&s.Cert.Key, c.str("key"))
+		set(&s.Cert.OnDemand, c.boolean("on_demand"))
+		set(&s.Cert.Ask, c.str("ask"))
+		if l := c.strs("allow"); l != nil {
+			for i := range l {
+				l[i] = strings.ToLower(l[i])
+			}
+			s.Cert.Allow = l
+		}
 		c.close()
 	}
 	if p := t.table("policy"); p != nil {
@@ -545,6 +627,50 @@ func (d *decoder) siteTable(t *table, i int) Site {
 		s.Cert.Source = CertLocal
 	}
 	return s
+}
+
+// caNames are the CAs the file may name instead of a directory URL.
+var caNames = map[string]string{
+	"letsencrypt":         LetsEncrypt,
+	"letsencrypt-staging": LetsEncryptStaging,
+	"zerossl":             ZeroSSL,
+}
+
+// acme decodes [acme] and its [acme.fallback].
+func (d *decoder) acme(a *ACME, t *table) {
+	t.issuer(&a.ACMEIssuer)
+	set(&a.KeyType, t.str("key_type"))
+	if l := t.strs("challenges"); l != nil {
+		a.Challenges = l
+	}
+	set(&a.RenewalWindow, t.float("renewal_window"))
+	set(&a.RenewCheckInterval, t.duration("renew_check_interval"))
+	if f := t.table("fallback"); f != nil {
+		var fb ACMEIssuer
+		f.issuer(&fb)
+		f.close()
+		if fb.Email == "" {
+			fb.Email = a.Email
+		}
+		a.Fallback = &fb
+	}
+	t.close()
+}
+
+// issuer decodes the keys of one ACME CA, mapping a CA's name to its
+// directory URL.
+func (t *table) issuer(is *ACMEIssuer) {
+	if ca := t.str("ca"); ca != nil {
+		is.CA = *ca
+		if u, ok := caNames[strings.ToLower(*ca)]; ok {
+			is.CA = u
+		}
+	}
+	set(&is.Email, t.str("email"))
+	set(&is.Profile, t.str("profile"))
+	set(&is.CARoot, t.str("ca_root"))
+	set(&is.EAB.KeyID, t.str("eab_key_id"))
+	set(&is.EAB.MACKey, t.str("eab_mac_key"))
 }
 
 // siteName names a site in messages before it is decoded: its name, else

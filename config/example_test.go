@@ -44,3 +44,31 @@ func ExampleLoad_errors() {
 	// testdata/bad/shield.toml:43: site "proxies": trusted_proxies: trusted proxy "10.0.0.0/33": not an IP address or CIDR prefix
 	// testdata/bad/shield.toml:51: site "nonce": csp.nonce: CSP: Nonce is on, but the policy has none of script-src, style-src (nor default-src) to carry it
 }
+
+func ExampleParse_acme() {
+	cfg, err := config.Parse("portcullis.toml", []byte(`
+[acme]
+email = "ops@example.com"           # the CA is Let's Encrypt unless ca says otherwise
+
+[acme.fallback]
+ca = "letsencrypt-staging"          # a name, mapped to its directory URL; the email is inherited
+
+[[site]]
+name = "tenants"
+hosts = [".tenants.example.com"]
+upstream = "http://127.0.0.1:8000"
+cert = { source = "acme", on_demand = true, allow = ["Alice.Tenants.Example.com"] }
+`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(cfg.ACME.CA, cfg.ACME.Email)
+	fmt.Println(cfg.ACME.Fallback.CA, cfg.ACME.Fallback.Email)
+	fmt.Printf("%+v\n", cfg.Sites[0].Cert)
+	fmt.Println("admin", cfg.Listen.Admin, "thresholds", cfg.Monitor.Thresholds)
+	// Output:
+	// https://acme-v02.api.letsencrypt.org/directory ops@example.com
+	// https://acme-staging-v02.api.letsencrypt.org/directory ops@example.com
+	// {Source:acme Cert: Key: OnDemand:true Ask: Allow:[alice.tenants.example.com]}
+	// admin 127.0.0.1:9180 thresholds [720h0m0s 336h0m0s 168h0m0s 24h0m0s]
+}

@@ -3,7 +3,9 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,12 +15,14 @@ import (
 
 // Validate checks the whole configuration and returns every problem (as
 // Errors), or nil. Parse and Load call it; call it again after changing a
-// Config in code. It checks the listeners, the TLS profile, the limits
-// and the access log; each site's name, hosts (no host may belong to two
-// sites), upstream and certificate source; and each site's policy merged
-// with Defaults, by building its shield options and calling shield.New, so
-// that whatever shield would refuse is reported here, at the key that
-// causes it.
+// Config in code. It checks the listeners, the TLS profile, the limits,
+// the access log, [acme], [monitor], [alerts] and [backup] (reading the
+// ACME CA root files when the configuration was loaded from a file, only
+// checking that they exist otherwise); each site's name, hosts (no host
+// may belong to two sites), upstream and certificate source (on-demand
+// ACME included); and each site's policy merged with Defaults, by building
+// its shield options and calling shield.New, so that whatever shield would
+// refuse is reported here, at the key that causes it.
 func (c *Config) Validate() error {
 	v := &validator{c: c}
 	v.top()
@@ -94,11 +98,7 @@ func (v *validator) bad(path string) bool {
 
 func (v *validator) top() {
 	c := v.c
-	https := v.addr("listen.https", c.Listen.HTTPS)
-	http := v.addr("listen.http", c.Listen.HTTP)
-	if https && http && c.Listen.HTTPS == c.Listen.HTTP && !strings.HasSuffix(c.Listen.HTTP, ":0") {
-		v.add(v.line("", "listen.http"), "listen.http", "%q is also the HTTPS listener", c.Listen.HTTP)
-	}
+	v.listen()
 	switch c.TLS.Profile {
 	case ProfileIntermediate, ProfileModern:
 	default:
@@ -138,6 +138,67 @@ func (v *validator) top() {
 	if len(c.Sites) == 0 && !v.bad("site") {
 		v.add(0, "", "no [[site]]: nothing to serve (add a [[site]] with hosts and upstream)")
 	}
+	v.acme()
+	v.monitor()
+	v.alerts()
+	v.backup()
+}
+
+// listen checks the listener addresses, and that no two of them would
+// bind the same port.
+func (v *validator) listen() {
+	l := v.c.Listen
+	https := v.addr("listen.https", l.HTTPS)
+	http := v.addr("listen.http", l.HTTP)
+	if https && http {
+		if msg := clash(l.HTTP, "HTTPS", l.HTTPS); msg != "" {
+			v.add(v.line("", "listen.http"), "listen.http", "%s", msg)
+		}
+	}
+	if l.Admin == "" || !v.addr("listen.admin", l.Admin) {
+		return
+	}
+	for _, o := range []struct {
+		ok         bool
+		name, addr string
+	}{{https, "HTTPS", l.HTTPS}, {http, "plain-HTTP", l.HTTP}} {
+		if msg := clash(l.Admin, o.name, o.addr); o.ok && msg != "" {
+			v.add(v.line("", "listen.admin"), "listen.admin", "%s (choose another address, or \"off\")", msg)
+			return
+		}
+	}
+}
+
+// clash says how listener address a collides with the other listener,
+// named name, at b: the same address, or the same port on an address
+// that includes the other (an empty host or "::" includes every address,
+// "0.0.0.0" every IPv4 address, and host names may be either). "" when
+// they do not collide; port 0 (chosen by the system) never does.
+func clash(a, name, b string) string {
+	ha, pa, err1 := net.SplitHostPort(a)
+	hb, pb, err2 := net.SplitHostPort(b)
+	na, _ := strconv.Atoi(pa)
+	nb, _ := strconv.Atoi(pb)
+	if err1 != nil || err2 != nil || na != nb || na == 0 {
+		return ""
+	}
+	includes := func(wild, h string) bool {
+		switch wild {
+		case "", "::":
+			return true
+		case "0.0.0.0":
+			ip, err := netip.ParseAddr(h)
+			return err != nil || ip.Unmap().Is4()
+		}
+		return false
+	}
+	switch {
+	case a == b:
+		return fmt.Sprintf("%q is also the %s listener", a, name)
+	case strings.EqualFold(ha, hb) || includes(ha, hb) || includes(hb, ha):
+		return fmt.Sprintf("%q and the %s listener %q share port %d", a, name, b, na)
+	}
+	return ""
 }
 
 // addr checks a listener address.
@@ -219,7 +280,7 @@ func (v *validator) hosts(seen map[string]owner) {
 		return
 	}
 	for _, h := range s.Hosts {
-		key := strings.TrimSuffix(strings.ToLower(strings.Trim(strings.TrimSpace(h), "[]")), ".")
+		key := normalHost(h)
 		if key == "" {
 			v.add(v.siteLine("hosts"), "hosts", "empty host name")
 			continue
@@ -287,24 +348,159 @@ func unwrapURLError(err error) error {
 // cert checks the current site's certificate source.
 func (v *validator) cert() {
 	cs := v.site.Cert
+	acmeOnly := func() {
+		for _, f := range []struct {
+			key string
+			set bool
+		}{{"cert.on_demand", cs.OnDemand}, {"cert.ask", cs.Ask != ""}, {"cert.allow", cs.Allow != nil}} {
+			if f.set || v.siteHas(f.key) {
+				v.add(v.siteLine(f.key), f.key, "only used with source = \"acme\"")
+			}
+		}
+	}
+	files := []struct{ key, val string }{{"cert.cert", cs.Cert}, {"cert.key", cs.Key}}
 	switch cs.Source {
 	case "", CertLocal:
-		for _, f := range []struct{ key, val string }{{"cert.cert", cs.Cert}, {"cert.key", cs.Key}} {
+		for _, f := range files {
 			if f.val != "" {
 				v.add(v.siteLine(f.key), f.key, "only used with source = \"files\" (the local CA issues this site's certificate)")
 			}
 		}
+		acmeOnly()
 	case CertFiles:
-		for _, f := range []struct{ key, val string }{{"cert.cert", cs.Cert}, {"cert.key", cs.Key}} {
+		for _, f := range files {
 			if f.val == "" {
 				v.add(v.siteLine(f.key), f.key, "missing: source \"files\" needs both cert and key (PEM file paths)")
 			}
 		}
+		acmeOnly()
 	case CertACME:
-		v.add(v.siteLine("cert.source"), "cert.source", "\"acme\" is not yet supported (use \"files\" or \"local\")")
+		for _, f := range files {
+			if f.val != "" {
+				v.add(v.siteLine(f.key), f.key, "only used with source = \"files\" (the ACME CA issues this site's certificate)")
+			}
+		}
+		v.onDemand()
 	default:
 		v.add(v.siteLine("cert.source"), "cert.source", "%q is not one of local, files, acme", cs.Source)
 	}
+}
+
+// siteHas reports whether the current site's table sets the dotted key.
+func (v *validator) siteHas(key string) bool {
+	if v.site.path == "" {
+		return false
+	}
+	_, ok := v.c.lines[join(v.site.path, strings.ReplaceAll(key, ".", sep))]
+	return ok
+}
+
+// siteBad reports whether the current site's dotted key failed to decode.
+func (v *validator) siteBad(key string) bool {
+	return v.site.path != "" && v.bad(join(v.site.path, strings.ReplaceAll(key, ".", sep)))
+}
+
+// siteItemLine is the line of item i (1-based) of a list key of the
+// current site, or the key's line.
+func (v *validator) siteItemLine(key string, i int) int {
+	if v.site.path != "" {
+		if l, ok := v.c.lines[join(join(v.site.path, strings.ReplaceAll(key, ".", sep)), strconv.Itoa(i-1))]; ok {
+			return l
+		}
+	}
+	return v.siteLine(key)
+}
+
+// onDemand checks the hosts and on-demand keys of a site with source
+// "acme".
+func (v *validator) onDemand() {
+	s, cs := v.site, v.site.Cert
+	catchAll := false
+	if !v.bad(join(s.path, "hosts")) {
+		for _, h := range s.Hosts {
+			switch host := normalHost(h); {
+			case host == "*":
+				catchAll = true
+			case strings.HasPrefix(host, ".") && !cs.OnDemand:
+				v.add(v.siteLine("hosts"), "hosts", "%q: wildcard certificates need the DNS-01 challenge, which portcullis does not support; "+
+					"list the names or set cert.on_demand = true", h)
+			}
+		}
+	}
+	if catchAll && !cs.OnDemand && !v.siteBad("cert.on_demand") {
+		v.add(v.siteLine("cert.on_demand"), "cert.on_demand", "missing: host \"*\" needs cert.on_demand = true "+
+			"(a certificate for any name can only be obtained when the name is first asked for)")
+	}
+	if catchAll && cs.Ask == "" && len(cs.Allow) == 0 && !v.siteBad("cert.ask") && !v.siteBad("cert.allow") {
+		v.add(v.siteLine("cert.on_demand"), "cert.on_demand", "a catch-all on-demand site needs a guard: set cert.ask (a URL that approves each name) "+
+			"or cert.allow (the names allowed); without one, anyone pointing a DNS name at this server makes it request certificates")
+	}
+	if !cs.OnDemand {
+		for _, f := range []struct {
+			key string
+			set bool
+		}{{"cert.ask", cs.Ask != ""}, {"cert.allow", cs.Allow != nil}} {
+			if f.set || v.siteHas(f.key) {
+				v.add(v.siteLine(f.key), f.key, "only used with cert.on_demand = true")
+			}
+		}
+	}
+	if cs.Ask != "" {
+		if u, msg := checkHTTPURL(cs.Ask); msg != "" {
+			v.add(v.siteLine("cert.ask"), "cert.ask", "%q %s", shownURL(cs.Ask, u), msg)
+		}
+	}
+	for i, name := range cs.Allow {
+		line := v.siteItemLine("cert.allow", i+1)
+		switch {
+		case strings.Contains(name, "*"):
+			v.add(line, "cert.allow", "item %d: %q: wildcards are not allowed; list each name, or set cert.ask to approve names as they come", i+1, name)
+		case !isHostName(name):
+			v.add(line, "cert.allow", "item %d: %q is not a host name (letters, digits, hyphens and dots, at most 253 characters)", i+1, name)
+		case !v.bad(join(s.path, "hosts")) && !slices.ContainsFunc(s.Hosts, func(h string) bool { return hostMatches(h, name) }):
+			v.add(line, "cert.allow", "item %d: %q is not one of the site's hosts, so it can never be allowed", i+1, name)
+		}
+	}
+}
+
+// normalHost is a site host as matching sees it: lower case, without
+// brackets or a final dot.
+func normalHost(h string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.Trim(strings.TrimSpace(h), "[]")), ".")
+}
+
+// hostMatches reports whether the site host pattern (a name, ".domain" or
+// "*") matches name.
+func hostMatches(pattern, name string) bool {
+	p, name := normalHost(pattern), normalHost(name)
+	switch {
+	case p == "*":
+		return true
+	case strings.HasPrefix(p, "."):
+		return name == p[1:] || strings.HasSuffix(name, p)
+	}
+	return name == p
+}
+
+// isHostName reports whether s is a DNS host name: labels of letters,
+// digits and hyphens (1 to 63 characters each) separated by dots, at
+// most 253 characters, a final dot allowed.
+func isHostName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // shield builds the current site's merged options and reports what
