@@ -208,7 +208,7 @@ func (ca *LocalCA) load() error {
 	if _, err := os.Stat(keyPath); errNotExist(err) {
 		return fmt.Errorf("local CA: %s is missing but %s exists; restore it from a backup, or move the directory away to create a new CA (clients will have to trust the new root)", keyPath, rootPath)
 	}
-	if err := checkKeyPerm(keyPath); err != nil {
+	if err := CheckKeyPerm(keyPath); err != nil {
 		return fmt.Errorf("local CA: %w", err)
 	}
 	keyPEM, err := os.ReadFile(keyPath)

@@ -145,8 +145,10 @@ func matches(key crypto.Signer, pub crypto.PublicKey) bool {
 	return ok && e.Equal(pub)
 }
 
-// checkKeyPerm refuses a private key file that group or others can access.
-func checkKeyPerm(file string) error {
+// CheckKeyPerm refuses a private key file that group or others can access,
+// with the chmod command that fixes it in the error. On Windows it does
+// nothing.
+func CheckKeyPerm(file string) error {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
@@ -164,7 +166,7 @@ func checkKeyPerm(file string) error {
 // must be private, both must parse, and the key must match the first
 // certificate.
 func loadPair(certFile, keyFile string) (*tls.Certificate, error) {
-	if err := checkKeyPerm(keyFile); err != nil {
+	if err := CheckKeyPerm(keyFile); err != nil {
 		return nil, err
 	}
 	keyPEM, err := os.ReadFile(keyFile)
