@@ -1,8 +1,14 @@
 // Package server runs portcullis: an HTTPS listener that terminates TLS
 // (certificates chosen by SNI from package certs, protocol profile from the
 // config) and a plain-HTTP listener whose only jobs are health checks,
-// ACME challenges (later) and the redirect to HTTPS. Each request is routed
-// by Host to a site, whose handler is access log → shield → proxy.
+// ACME HTTP-01 challenges and the redirect to HTTPS. Each request is
+// routed by Host to a site, whose handler is access log → shield → proxy.
+//
+// Around the request path run the certificate operations: ACME issuance
+// and renewal (package certs/acme), expiry monitoring (package expiry),
+// alerts (package alert), scheduled backups (package backup) and an admin
+// listener on loopback serving Prometheus metrics. Every certificate event
+// goes through one events.Bus to the log, the webhook and the metrics.
 //
 // The configuration can be replaced while serving (Reload): a complete new
 // set of sites is built first and swapped in atomically; if anything in
@@ -14,6 +20,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -22,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,8 +37,10 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/certs"
+	"github.com/portcullis/portcullis/certs/acme"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/demo"
+	"github.com/portcullis/portcullis/events"
 	"github.com/portcullis/portcullis/proxy"
 	"github.com/portcullis/portcullis/shield"
 )
@@ -52,6 +62,9 @@ type Options struct {
 	AccessLog io.Writer
 	// Now is the clock for certificate expiry logic. Default: time.Now.
 	Now func() time.Time
+	// OnEvent, when set, receives every certificate event, before the
+	// log and alert sinks (tests use it).
+	OnEvent events.Sink
 }
 
 // Server is a running portcullis front door.
@@ -69,6 +82,12 @@ type Server struct {
 	lnTLS   net.Listener
 	lnPlain net.Listener
 	errs    chan error
+
+	bus      events.Bus
+	acme     atomic.Pointer[acme.Manager] // created on first use, under mu
+	building *config.Config               // the configuration buildLocked is building
+
+	ops *operations // monitor, alerts, backups, admin listener
 }
 
 // runtime is one complete, immutable generation of the configuration.
@@ -77,7 +96,14 @@ type runtime struct {
 	sites   []*site
 	handler http.Handler // access log → router
 	certs   *certs.Selector
-	retire  func() // releases what this generation holds
+	served  []served // each site's certificate source
+	retire  func()   // releases what this generation holds
+}
+
+// served is a site's certificate source, for monitoring.
+type served struct {
+	site string
+	src  certs.Source
 }
 
 type site struct {
@@ -96,7 +122,11 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{opts: o, log: o.Logger, errs: make(chan error, 2)}
+	s := &Server{opts: o, log: o.Logger, errs: make(chan error, 3)}
+	if o.OnEvent != nil {
+		s.bus.Subscribe(o.OnEvent)
+	}
+	s.bus.Subscribe(events.Log(o.Logger))
 	// Bind first: redirects must name the real HTTPS port, which an
 	// address like "127.0.0.1:0" only reveals once bound.
 	var err error
@@ -107,8 +137,14 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 		s.lnTLS.Close()
 		return nil, fmt.Errorf("http listener: %w", err)
 	}
+	if s.ops, err = s.newOperations(cfg); err != nil {
+		s.lnTLS.Close()
+		s.lnPlain.Close()
+		return nil, err
+	}
 	rt, err := s.build(cfg)
 	if err != nil {
+		s.ops.close(context.Background())
 		s.lnTLS.Close()
 		s.lnPlain.Close()
 		return nil, err
@@ -119,12 +155,17 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	})
 	if err != nil {
 		rt.retire()
+		s.ops.close(context.Background())
 		s.lnTLS.Close()
 		s.lnPlain.Close()
 		return nil, err
 	}
 	return s, nil
 }
+
+// Events is the bus every certificate event goes through; subscribe to
+// it to receive them.
+func (s *Server) Events() *events.Bus { return &s.bus }
 
 // Start serves both listeners (bound by New) in the background.
 func (s *Server) Start() error {
@@ -146,6 +187,7 @@ func (s *Server) Start() error {
 	s.plain = newServer()
 	go func() { s.errs <- serveErr(s.https.ServeTLS(s.lnTLS, "", "")) }()
 	go func() { s.errs <- serveErr(s.plain.Serve(s.lnPlain)) }()
+	s.ops.start(s)
 	return nil
 }
 
@@ -177,6 +219,9 @@ func (s *Server) LocalCA() *certs.LocalCA {
 
 // serveHTTP is the entry point of both listeners.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if m := s.acme.Load(); m != nil && m.HandleHTTPChallenge(w, r) {
+		return
+	}
 	if r.URL.Path == HealthPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
@@ -211,6 +256,9 @@ func (s *Server) Reload(cfg *config.Config) error {
 	if cfg.TLS.Profile != old.cfg.TLS.Profile || cfg.Listen != old.cfg.Listen || cfg.Limits != old.cfg.Limits {
 		s.log.Warn("reload: listener addresses, TLS profile and limits take effect on restart only")
 	}
+	if !sameOperations(cfg, old.cfg) {
+		s.log.Warn("reload: [acme], [monitor], [alerts] and [backup] changes take effect on restart only")
+	}
 	rt, err := s.buildLocked(cfg)
 	if err != nil {
 		return err
@@ -242,7 +290,13 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.demoEnd != nil {
 		s.demoEnd()
 	}
+	if m := s.acme.Load(); m != nil {
+		m.Close()
+	}
 	s.mu.Unlock()
+	if err := s.ops.close(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -270,6 +324,8 @@ func (s *Server) buildLocked(cfg *config.Config) (_ *runtime, err error) {
 		}
 	}()
 
+	s.building = cfg
+	defer func() { s.building = nil }()
 	rt := &runtime{cfg: cfg}
 	var entries []certs.Entry
 	for i := range cfg.Sites {
@@ -282,14 +338,24 @@ func (s *Server) buildLocked(cfg *config.Config) (_ *runtime, err error) {
 			return nil, fmt.Errorf("%s:%d: site %q: %w", cfg.Path, cs.Line, cs.Name, err)
 		}
 		rt.sites = append(rt.sites, st)
-		entries = append(entries, entry)
+		rt.served = append(rt.served, served{site: cs.Name, src: entry.Source})
+		if len(entry.Names) > 0 {
+			entries = append(entries, entry)
+		}
 	}
 	// Clients that send no usable server name (connecting by IP address,
 	// or old clients) get the first site's certificate, as nginx's
 	// default server does; the local CA's certificates also match by IP.
+	// A catch-all site ("*", certificates on demand) answers every name
+	// no other site claims.
 	var def certs.Source
-	if len(entries) > 0 {
-		def = entries[0].Source
+	if len(rt.served) > 0 {
+		def = rt.served[0].src
+	}
+	for i := range cfg.Sites {
+		if slices.Contains(cfg.Sites[i].Hosts, "*") {
+			def = rt.served[i].src
+		}
 	}
 	if rt.certs, err = certs.NewSelector(entries, def); err != nil {
 		return nil, err
@@ -351,7 +417,7 @@ func (s *Server) buildSite(ctx context.Context, cfg *config.Config, cs *config.S
 		return nil, none, nil, err
 	}
 	names := certNames(cs.Hosts)
-	src, err := s.certSource(ctx, cs, names)
+	src, err := s.certSource(ctx, cs, sh, names)
 	if err != nil {
 		return nil, none, px.Close, err
 	}
@@ -359,7 +425,7 @@ func (s *Server) buildSite(ctx context.Context, cfg *config.Config, cs *config.S
 }
 
 // certSource returns the certificate source a site asks for.
-func (s *Server) certSource(ctx context.Context, cs *config.Site, names []string) (certs.Source, error) {
+func (s *Server) certSource(ctx context.Context, cs *config.Site, sh *shield.Shield, names []string) (certs.Source, error) {
 	switch cs.Cert.Source {
 	case "", "local":
 		ca, err := s.localCA()
@@ -374,8 +440,74 @@ func (s *Server) certSource(ctx context.Context, cs *config.Site, names []string
 		}
 		go fs.Start(ctx)
 		return fs, nil
+	case "acme":
+		m, err := s.acmeLocked()
+		if err != nil {
+			return nil, err
+		}
+		if !cs.Cert.OnDemand {
+			return m.Source(cs.Name, names, nil)
+		}
+		return m.Source(cs.Name, nil, &acme.OnDemand{
+			Match: sh.AllowsHost,
+			Allow: cs.Cert.Allow,
+			Ask:   cs.Cert.Ask,
+		})
 	}
 	return nil, fmt.Errorf("certificate source %q is not supported yet", cs.Cert.Source)
+}
+
+// acmeLocked starts the ACME manager on first use, with the [acme]
+// settings of the configuration being built. Callers hold s.mu.
+func (s *Server) acmeLocked() (*acme.Manager, error) {
+	if m := s.acme.Load(); m != nil {
+		return m, nil
+	}
+	cfg := s.building
+	o := acme.Options{
+		Dir:                filepath.Join(s.opts.DataDir, "acme"),
+		KeyType:            cfg.ACME.KeyType,
+		Challenges:         cfg.ACME.Challenges,
+		HTTPAddr:           s.HTTPAddr(),
+		HTTPSAddr:          s.HTTPSAddr(),
+		RenewalWindow:      cfg.ACME.RenewalWindow,
+		RenewCheckInterval: cfg.ACME.RenewCheckInterval,
+		Emit:               s.bus.Emit,
+		Logger:             s.log,
+	}
+	var err error
+	if o.Issuer, err = acmeIssuer(cfg.ACME.ACMEIssuer); err != nil {
+		return nil, err
+	}
+	if fb := cfg.ACME.Fallback; fb != nil {
+		is, err := acmeIssuer(*fb)
+		if err != nil {
+			return nil, fmt.Errorf("fallback: %w", err)
+		}
+		o.Fallback = &is
+	}
+	m, err := acme.NewManager(o)
+	if err != nil {
+		return nil, err
+	}
+	s.acme.Store(m)
+	return m, nil
+}
+
+// acmeIssuer converts a configured CA.
+func acmeIssuer(c config.ACMEIssuer) (acme.Issuer, error) {
+	is := acme.Issuer{CA: c.CA, Email: c.Email, EABKeyID: c.EAB.KeyID, EABMACKey: c.EAB.MACKey, Profile: c.Profile}
+	if c.CARoot != "" {
+		b, err := os.ReadFile(c.CARoot)
+		if err != nil {
+			return is, fmt.Errorf("acme: CA root: %w", err)
+		}
+		is.Roots = x509.NewCertPool()
+		if !is.Roots.AppendCertsFromPEM(b) {
+			return is, fmt.Errorf("acme: CA root %s: no PEM certificate in it", c.CARoot)
+		}
+	}
+	return is, nil
 }
 
 // localCA opens the local CA on first use. Callers hold s.mu.

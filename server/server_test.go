@@ -150,6 +150,7 @@ const siteTOML = `
 [listen]
 https = "127.0.0.1:0"
 http = "127.0.0.1:0"
+admin = "off"
 
 [[site]]
 name = "app"
@@ -477,7 +478,7 @@ func TestServeCertHotReload(t *testing.T) {
 // local CA certificate for localhost, redirect from the HTTP port.
 func TestServeZeroConfig(t *testing.T) {
 	cfg := config.Default()
-	cfg.Listen.HTTPS, cfg.Listen.HTTP = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Listen.HTTPS, cfg.Listen.HTTP, cfg.Listen.Admin = "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"
 	srv, err := New(cfg, Options{DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler), AccessLog: io.Discard})
 	if err != nil {
 		t.Fatal(err)

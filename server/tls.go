@@ -27,13 +27,16 @@ var intermediateSuites = []uint16{
 }
 
 // TLSConfig returns the server TLS configuration for a profile. HTTP/2 is
-// offered first through ALPN. Session tickets stay on: crypto/tls
+// offered first through ALPN, and "acme-tls/1" for ACME TLS-ALPN-01
+// validation. Session tickets stay on: crypto/tls
 // generates the ticket keys itself and rotates them, and the returned
 // config is kept across reloads so resumption survives them.
 func TLSConfig(profile string, getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)) (*tls.Config, error) {
 	c := &tls.Config{
 		GetCertificate: getCert,
-		NextProtos:     []string{"h2", "http/1.1"},
+		// "acme-tls/1" last: only the ACME CA's validation offers it,
+		// alone, to fetch the TLS-ALPN-01 challenge certificate.
+		NextProtos: []string{"h2", "http/1.1", "acme-tls/1"},
 	}
 	switch profile {
 	case "", ProfileIntermediate:

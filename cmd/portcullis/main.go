@@ -5,9 +5,10 @@
 //	portcullis check [--deploy] [--strict] [--format text|json] FILE
 //	portcullis reload [--data DIR]                  reload a running serve (SIGHUP)
 //	portcullis ca path [--data DIR]                 print the local CA root to trust
+//	portcullis certs list|check|backup|restore      certificates: expiry, backups
 //	portcullis version
 //
-// Exit status: 0 success, 1 findings (check) or runtime failure, 2 usage
+// Exit status: 0 success, 1 findings (check, certs check) or runtime failure, 2 usage
 // or configuration error.
 package main
 
@@ -50,6 +51,7 @@ commands:
   check    lint a config before deploy (like Django's check --deploy)
   reload   make a running serve reload its config
   ca path  print the path of the local CA root certificate to trust
+  certs    list certificates, check expiry (cron/CI), back up and restore keys
   version  print the version
 
 'portcullis <command> -h' shows a command's flags.
@@ -70,6 +72,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdReload(args[1:], stdout, stderr)
 	case "ca":
 		err = cmdCA(args[1:], stdout, stderr)
+	case "certs":
+		err = cmdCerts(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "portcullis", version)
 	case "help", "-h", "--help":

@@ -162,7 +162,7 @@ func TestServeLifecycle(t *testing.T) {
 	var out, errs testutil.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- run([]string{"serve", "--data", data, "--https", "127.0.0.1:0", "--http", "127.0.0.1:0", "--log", "json"}, &out, &errs)
+		done <- run([]string{"serve", "--data", data, "--https", "127.0.0.1:0", "--http", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--log", "json"}, &out, &errs)
 	}()
 	pidPath := filepath.Join(data, pidFile)
 	testutil.Eventually(t, 15*time.Second, "pid file", func() bool { _, err := os.Stat(pidPath); return err == nil })

@@ -29,6 +29,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	dataDir := fs.String("data", defaultDataDir(), "data directory: local CA, certificates, pid file")
 	httpsAddr := fs.String("https", "", "HTTPS listen address (overrides the config)")
 	httpAddr := fs.String("http", "", "plain-HTTP listen address (overrides the config)")
+	adminAddr := fs.String("admin", "", "admin listen address for /metrics, or \"off\" (overrides the config)")
 	host := fs.String("host", "", "one-site mode: the host name to serve (with --to)")
 	to := fs.String("to", "", "one-site mode: the upstream, e.g. http://127.0.0.1:8000")
 	certFile := fs.String("cert", "", "one-site mode: certificate file (default: local CA for localhost names)")
@@ -67,6 +68,13 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 		}
 		if *httpAddr != "" {
 			cfg.Listen.HTTP = *httpAddr
+		}
+		switch *adminAddr {
+		case "":
+		case "off":
+			cfg.Listen.Admin = ""
+		default:
+			cfg.Listen.Admin = *adminAddr
 		}
 		return cfg, nil
 	}
@@ -173,6 +181,9 @@ func printBanner(w io.Writer, srv *server.Server) {
 		fmt.Fprintf(w, "  or system-wide (Debian): sudo cp %s /usr/local/share/ca-certificates/portcullis.crt && sudo update-ca-certificates\n", ca.RootPath())
 	}
 	fmt.Fprintf(w, "health: http://127.0.0.1:%s%s   reload: portcullis reload (or SIGHUP)   stop: Ctrl-C (graceful)\n", httpPort, server.HealthPath)
+	if a := srv.AdminAddr(); a != "" {
+		fmt.Fprintf(w, "metrics: http://%s%s   certificates: portcullis certs list\n", a, server.MetricsPath)
+	}
 }
 
 func cmdReload(args []string, stdout, stderr io.Writer) error {
