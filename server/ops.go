@@ -61,8 +61,12 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 	}
 	s.bus.Subscribe(op.monitor.Observe)
 	if a := cfg.Alerts; a.Webhook != "" {
+		dedup := a.Dedup
+		if dedup == 0 {
+			dedup = -1 // "0" in the file turns de-duplication off
+		}
 		op.webhook, err = alert.NewWebhook(alert.WebhookOptions{
-			URL: a.Webhook, Secret: a.Secret, MinSeverity: a.MinSeverity, Dedup: a.Dedup,
+			URL: a.Webhook, Secret: a.Secret, MinSeverity: a.MinSeverity, Dedup: dedup,
 			Now: s.opts.Now, Logger: s.log,
 		})
 		if err != nil {
