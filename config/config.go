@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -104,8 +105,8 @@ type ACMEIssuer struct {
 	// CA is the directory URL. The file may also say "letsencrypt"
 	// (default), "letsencrypt-staging" or "zerossl".
 	CA string
-	// Email is the account's contact address. Required when a site
-	// has cert.source "acme".
+	// Email is the account's contact address; optional (Let's Encrypt
+	// no longer sends expiry mail, and portcullis alerts itself).
 	Email string
 	// EAB are the External Account Binding credentials some CAs
 	// (ZeroSSL, Google, most commercial CAs) require.
@@ -309,7 +310,28 @@ type Site struct {
 	// built in code.
 	Line int
 
-	path string // key path of the site's table, for line lookups
+	path     string // key path of the site's table, for line lookups
+	certAuto bool   // Cert.Source was chosen by AutoSource
+}
+
+// AutoSource is the certificate source of a site whose cert.source is not
+// set: the local CA when every host is a local name (localhost,
+// *.localhost, a loopback address), which is all the local CA may issue
+// for; otherwise ACME, so that public names get publicly trusted
+// certificates automatically.
+func AutoSource(hosts []string) string {
+	for _, h := range hosts {
+		h = strings.ToLower(strings.Trim(strings.TrimSpace(h), "[]"))
+		h = strings.TrimPrefix(h, ".")
+		if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+			continue
+		}
+		if ip, err := netip.ParseAddr(h); err == nil && ip.Unmap().IsLoopback() {
+			continue
+		}
+		return CertACME
+	}
+	return CertLocal
 }
 
 // Certificate sources.
@@ -321,10 +343,10 @@ const (
 
 // CertSource says where a site's certificate comes from.
 type CertSource struct {
-	// Source is CertLocal (default: a certificate from portcullis's local
-	// CA, trusted only where that CA is installed; right for localhost
-	// and IP hosts), CertFiles (Cert and Key) or CertACME (certificates
-	// obtained and renewed automatically, see ACME).
+	// Source is CertLocal (a certificate from portcullis's local CA,
+	// trusted only where that CA is installed; for localhost and loopback
+	// hosts), CertFiles (Cert and Key) or CertACME (certificates obtained
+	// and renewed automatically, see ACME). Default: AutoSource(Hosts).
 	Source string
 	// Cert is the PEM certificate chain file (source "files"). A relative
 	// path in the file is relative to the file's directory.

@@ -34,9 +34,6 @@ var badFiles = []struct {
 		"acme.toml:10: acme.renew_check_interval: must be positive",
 		"acme.toml:11: acme.renewal_windw: unknown key (did you mean \"renewal_window\"?)",
 	}},
-	{"acme_email", []string{
-		"acme_email.toml:12: acme.email: missing: site \"api.example.com\" has cert.source = \"acme\", and the CA needs a contact address for its account (without one, certmagic would stop to prompt for it)",
-	}},
 	{"acme_fallback", []string{
 		"acme_fallback.toml:2: acme.ca: ZeroSSL requires EAB credentials: set eab_key_id and eab_mac_key (from the ZeroSSL dashboard, Developer section)",
 		"acme_fallback.toml:4: acme.ca_root: \"testdata/example.toml\" holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
@@ -69,7 +66,6 @@ var badFiles = []struct {
 		"certs.toml:4: site \"nokey.example.com\": cert.key: missing: source \"files\" needs both cert and key (PEM file paths)",
 		"certs.toml:11: site \"nofiles.example.com\": cert.cert: missing: source \"files\" needs both cert and key (PEM file paths)",
 		"certs.toml:11: site \"nofiles.example.com\": cert.key: missing: source \"files\" needs both cert and key (PEM file paths)",
-		"certs.toml:17: acme.email: missing: site \"acme.example.com\" has cert.source = \"acme\", and the CA needs a contact address for its account (without one, certmagic would stop to prompt for it)",
 		"certs.toml:23: site \"unknown.example.com\": cert.source: \"letsencrypt\" is not one of local, files, acme",
 		"certs.toml:29: site \"localhost\": cert.key: only used with source = \"files\" (the local CA issues this site's certificate)",
 	}},

@@ -624,7 +624,7 @@ func (d *decoder) siteTable(t *table, i int) Site {
 		s.Name = s.Hosts[0]
 	}
 	if s.Cert.Source == "" {
-		s.Cert.Source = CertLocal
+		s.Cert.Source, s.certAuto = AutoSource(s.Hosts), true
 	}
 	return s
 }

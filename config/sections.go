@@ -1,7 +1,6 @@
 package config
 
 import (
-	"cmp"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -59,16 +58,6 @@ func (v *validator) acme() {
 	if a.Fallback != nil {
 		v.issuer("acme.fallback.", *a.Fallback)
 	}
-	if a.Email == "" && !v.bad(dotted("acme.email")) {
-		if s := v.acmeSite(); s != nil {
-			line := v.line("", "acme.email")
-			if line == 0 && s.path != "" {
-				line = v.line(s.path, "cert.source")
-			}
-			v.add(cmp.Or(line, s.Line), "acme.email", "missing: site %q has cert.source = \"acme\", and the CA needs a contact "+
-				"address for its account (without one, certmagic would stop to prompt for it)", s.Name)
-		}
-	}
 	switch a.KeyType {
 	case KeyECDSAP256, KeyECDSAP384, KeyRSA2048, KeyRSA4096, KeyEd25519:
 	default:
@@ -96,16 +85,6 @@ func (v *validator) acme() {
 	if a.RenewCheckInterval <= 0 {
 		v.report("acme.renew_check_interval", "must be positive")
 	}
-}
-
-// acmeSite returns the first site with cert.source "acme", or nil.
-func (v *validator) acmeSite() *Site {
-	for i := range v.c.Sites {
-		if v.c.Sites[i].Cert.Source == CertACME {
-			return &v.c.Sites[i]
-		}
-	}
-	return nil
 }
 
 // issuer checks one ACME CA; prefix is "acme." or "acme.fallback.".

@@ -163,9 +163,7 @@ func TestValidateSectionsInCode(t *testing.T) {
 		{"admin not an address", func(c *Config) { c.Listen.Admin = "off" }, []string{
 			`config: listen.admin: "off" is not host:port (e.g. ":8443" or "127.0.0.1:8443")`,
 		}},
-		{"email required", func(c *Config) { acmeSite(c, "app.example.com") }, []string{
-			`config: acme.email: missing: site "acme" has cert.source = "acme", and the CA needs a contact address for its account (without one, certmagic would stop to prompt for it)`,
-		}},
+		{"email optional", func(c *Config) { acmeSite(c, "app.example.com") }, nil},
 		{"fallback email inherited", func(c *Config) {
 			acmeSite(c, "app.example.com")
 			c.ACME.Email = "ops@example.com"

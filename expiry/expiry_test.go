@@ -404,9 +404,11 @@ func TestRunChecksPeriodicallyUntilCancelled(t *testing.T) {
 		t.Errorf("events %q, want %q", got, want)
 	}
 	after := calls.Load()
-	m.checkMu.Lock() // a Check in progress would hold it
+	// A Check in progress would hold checkMu: taking it waits for one.
+	m.checkMu.Lock()
+	n := calls.Load()
 	m.checkMu.Unlock()
-	if n := calls.Load(); n != after {
+	if n != after {
 		t.Errorf("Certificates called %d more times after Run returned", n-after)
 	}
 

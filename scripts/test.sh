@@ -42,7 +42,7 @@ n=0
 for pkg in $(go list ./...); do
   for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
     echo "-- $pkg $target"
-    if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" > "$fuzzlog" 2>&1; then
+    if ! go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 500x "$pkg" > "$fuzzlog" 2>&1; then
       cat "$fuzzlog" # the whole story: failing input, its file under testdata/fuzz, or the engine's error
       exit 1
     fi

@@ -1,6 +1,6 @@
 module github.com/portcullis/portcullis/bench/middleware
 
-go 1.26
+go 1.26.0
 
 require github.com/portcullis/portcullis v0.0.0
 

@@ -86,8 +86,9 @@ var keyTypes = map[string]certmagic.KeyType{
 type Issuer struct {
 	// CA is the directory URL. Required.
 	CA string
-	// Email is the account contact. Required (certmagic would otherwise
-	// ask for it on standard input).
+	// Email is the account contact; optional (Let's Encrypt no longer
+	// sends expiry mail). certmagic never prompts for it here: every
+	// issuance runs in the background, non-interactively.
 	Email string
 	// EABKeyID and EABMACKey are External Account Binding credentials,
 	// for CAs that require them.
@@ -150,11 +151,11 @@ func NewManager(o Options) (*Manager, error) {
 	if o.Dir == "" {
 		return nil, errors.New("acme: no storage directory")
 	}
-	if o.Issuer.CA == "" || o.Issuer.Email == "" {
-		return nil, errors.New("acme: the CA directory URL and the account email are required")
+	if o.Issuer.CA == "" {
+		return nil, errors.New("acme: no CA directory URL")
 	}
-	if o.Fallback != nil && (o.Fallback.CA == "" || o.Fallback.Email == "") {
-		return nil, errors.New("acme: fallback: the CA directory URL and the account email are required")
+	if o.Fallback != nil && o.Fallback.CA == "" {
+		return nil, errors.New("acme: fallback: no CA directory URL")
 	}
 	if _, ok := keyTypes[o.KeyType]; !ok {
 		return nil, fmt.Errorf("acme: unknown key type %q", o.KeyType)

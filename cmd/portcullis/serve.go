@@ -26,7 +26,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (TOML); none: the embedded default (demo app on localhost)")
-	dataDir := fs.String("data", defaultDataDir(), "data directory: local CA, certificates, pid file")
+	dataDir := fs.String("data", defaultDataDir(), "data directory: local CA, certificates, pid file (overrides the config's data_dir)")
 	httpsAddr := fs.String("https", "", "HTTPS listen address (overrides the config)")
 	httpAddr := fs.String("http", "", "plain-HTTP listen address (overrides the config)")
 	adminAddr := fs.String("admin", "", "admin listen address for /metrics, or \"off\" (overrides the config)")
@@ -82,17 +82,18 @@ func cmdServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.EnsureDir(*dataDir, 0o700); err != nil {
+	data := dataDirOf(fs, *dataDir, cfg)
+	if err := atomicfile.EnsureDir(data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	srv, err := server.New(cfg, server.Options{DataDir: *dataDir, Logger: log})
+	srv, err := server.New(cfg, server.Options{DataDir: data, Logger: log})
 	if err != nil {
 		return configError{err}
 	}
 	if err := srv.Start(); err != nil {
 		return err
 	}
-	pid := filepath.Join(*dataDir, pidFile)
+	pid := filepath.Join(data, pidFile)
 	if err := atomicfile.Write(pid, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644); err != nil {
 		log.Warn("cannot write pid file; 'portcullis reload' will not find this process", "err", err)
 	}
@@ -140,7 +141,7 @@ func oneSite(host, to, certFile, keyFile string) (*config.Config, error) {
 	// The default's listeners and limits, but a site of its own: none of
 	// the demo site's policy applies to an arbitrary app.
 	cfg := config.Default()
-	site := config.Site{Name: host, Hosts: []string{host}, Upstream: to, Cert: config.CertSource{Source: config.CertLocal}}
+	site := config.Site{Name: host, Hosts: []string{host}, Upstream: to, Cert: config.CertSource{Source: config.AutoSource([]string{host})}}
 	if certFile != "" || keyFile != "" {
 		site.Cert = config.CertSource{Source: config.CertFiles, Cert: certFile, Key: keyFile}
 	}
