@@ -55,6 +55,8 @@ const weakTOML = `
 name = "weak"
 hosts = ["app.example.com"]
 upstream = "http://127.0.0.1:8000"
+[site.cert]
+source = "local" # a public name on the local CA: cert.untrusted
 [site.policy.redirect]
 disable = true
 [site.policy.hsts]
