@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,6 +50,9 @@ type acmeOpts struct {
 	extra      string // more [acme] keys
 	dir        string // reuse this directory (restart)
 	name       string // the site's name; default: one of its own
+	hosts      string // the site's hosts (TOML array); default: [name]
+	cert       string // more [site.cert] keys
+	sites      string // more sites
 }
 
 // acmeNames makes each test's name unique: certmagic keeps the challenges
@@ -71,6 +76,9 @@ func startACME(t *testing.T, o acmeOpts, ca *pebbletest.CA) *acmeFixture {
 	if err := os.WriteFile(root, f.ca.ClientRootPEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if o.hosts == "" {
+		o.hosts = fmt.Sprintf("[%q]", o.name)
+	}
 	if o.challenges == "" {
 		o.challenges = `["http-01", "tls-alpn-01"]`
 	}
@@ -90,11 +98,13 @@ renew_check_interval = "1s"
 
 [[site]]
 name = "local"
-hosts = [%[1]q]
+hosts = %[5]s
 upstream = "demo"
 [site.cert]
 source = "acme"
-`, f.name, f.ca.DirectoryURL(), o.challenges, o.extra)
+%[6]s
+%[7]s
+`, f.name, f.ca.DirectoryURL(), o.challenges, o.extra, o.hosts, o.cert, o.sites)
 	cfg, err := config.Parse(filepath.Join(f.dir, "portcullis.toml"), []byte(f.cfgText))
 	if err != nil {
 		t.Fatal(err)
@@ -157,9 +167,14 @@ func (f *acmeFixture) waitEvent(typ string, n int, within time.Duration) {
 // handshake connects to the HTTPS listener as a client of the site
 // trusting Pebble's roots, verifies the chain and returns the leaf.
 func (f *acmeFixture) handshake() (*x509.Certificate, error) {
-	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", f.srv.HTTPSAddr(), &tls.Config{
-		ServerName: f.name,
-		RootCAs:    f.ca.IssuerRoots(f.t),
+	return f.handshakeFor(f.name, f.ca.IssuerRoots(f.t))
+}
+
+// handshakeFor connects as a client of name, trusting roots.
+func (f *acmeFixture) handshakeFor(name string, roots *x509.CertPool) (*x509.Certificate, error) {
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 20 * time.Second}, "tcp", f.srv.HTTPSAddr(), &tls.Config{
+		ServerName: name,
+		RootCAs:    roots,
 	})
 	if err != nil {
 		return nil, err
@@ -405,4 +420,104 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestACMEOnDemand serves a catch-all site whose certificates are
+// obtained during the first handshake for each name, guarded by an ask
+// endpoint: an approved name gets a certificate from the CA, a refused
+// one gets none and no order is placed for it.
+func TestACMEOnDemand(t *testing.T) {
+	t.Parallel()
+	prefix := fmt.Sprintf("od%d-", acmeNames.Add(1))
+	var asked sync.Map
+	ask := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := r.URL.Query().Get("domain")
+		asked.Store(d, true)
+		if !strings.HasPrefix(d, prefix+"yes") {
+			http.Error(w, "not ours", http.StatusForbidden)
+		}
+	}))
+	defer ask.Close()
+	f := startACME(t, acmeOpts{hosts: `["*"]`, cert: fmt.Sprintf("on_demand = true\nask = %q", ask.URL+"/allowed")}, nil)
+	yes, no := prefix+"yes.portcullis.test", prefix+"no.portcullis.test"
+
+	leaf, err := f.handshakeFor(yes, f.ca.IssuerRoots(t))
+	if err != nil {
+		t.Fatalf("handshake for an approved name: %v\nlog:\n%s", err, f.logs)
+	}
+	if len(leaf.DNSNames) != 1 || leaf.DNSNames[0] != yes || !strings.Contains(leaf.Issuer.CommonName, "Pebble") {
+		t.Errorf("served %v from %q", leaf.DNSNames, leaf.Issuer.CommonName)
+	}
+	orders := f.ca.Orders()
+	if _, err := f.handshakeFor(no, f.ca.IssuerRoots(t)); err == nil {
+		t.Errorf("a refused name got a certificate")
+	}
+	if _, ok := asked.Load(no); !ok {
+		t.Errorf("the ask endpoint was not asked about %s", no)
+	}
+	if n := f.ca.Orders(); n != orders {
+		t.Errorf("%d orders placed for a refused name", n-orders)
+	}
+	f.waitEvent(events.CertObtained, 1, 10*time.Second)
+	if got := f.srv.Certificates(); len(got) != 1 || got[0].Names[0] != yes {
+		t.Errorf("Certificates() = %+v", got)
+	}
+}
+
+// TestMixedSources serves three sites from one server, each with its own
+// certificate source: ACME, the local CA and files.
+func TestMixedSources(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pki := newTestPKI(t)
+	certFile, keyFile := filepath.Join(dir, "files.pem"), filepath.Join(dir, "files-key.pem")
+	pki.writeLeaf(t, certFile, keyFile, "files.example.com")
+	f := startACME(t, acmeOpts{dir: "", sites: fmt.Sprintf(`
+[[site]]
+name = "dev"
+hosts = ["localhost"]
+upstream = "demo"
+
+[[site]]
+name = "files"
+hosts = ["files.example.com"]
+upstream = "demo"
+[site.cert]
+source = "files"
+cert = %q
+key = %q
+`, certFile, keyFile)}, nil)
+	f.served()
+	caRoot, err := os.ReadFile(f.srv.LocalCA().RootPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := x509.NewCertPool()
+	local.AppendCertsFromPEM(caRoot)
+	for _, c := range []struct {
+		name  string
+		roots *x509.CertPool
+	}{{f.name, f.ca.IssuerRoots(t)}, {"localhost", local}, {"files.example.com", pki.pool}} {
+		if _, err := f.handshakeFor(c.name, c.roots); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+	sources := map[string]string{}
+	for _, c := range f.srv.Certificates() {
+		sources[c.Site] = c.Source
+	}
+	if want := map[string]string{"local": "acme", "dev": "local", "files": "files"}; !reflect.DeepEqual(sources, want) {
+		t.Errorf("Certificates() sources %v, want %v", sources, want)
+	}
+	// The same, read from disk by Inventory (certs list).
+	inv := map[string]string{}
+	for _, st := range Inventory(f.srv.Config(), filepath.Join(f.dir, "data")) {
+		if st.Err != nil {
+			t.Errorf("Inventory: site %s: %v", st.Site, st.Err)
+		}
+		inv[st.Site] = st.Info.Source
+	}
+	if !reflect.DeepEqual(inv, sources) {
+		t.Errorf("Inventory sources %v, want %v", inv, sources)
+	}
 }
