@@ -521,3 +521,27 @@ key = %q
 		t.Errorf("Inventory sources %v, want %v", inv, sources)
 	}
 }
+
+// TestACMEReloadRetains reloads a configuration without the ACME site:
+// its certificate leaves the cache, so it is no longer renewed.
+func TestACMEReloadRetains(t *testing.T) {
+	t.Parallel()
+	f := startACME(t, acmeOpts{}, nil)
+	f.served()
+	m := f.srv.acme.Load()
+	if !m.Cached(f.name) {
+		t.Fatalf("%s not cached after issuance", f.name)
+	}
+	next := strings.Replace(f.cfgText, fmt.Sprintf("hosts = [%q]", f.name), `hosts = ["localhost"]`, 1)
+	next = strings.Replace(next, `source = "acme"`, `source = "local"`, 1)
+	cfg, err := config.Parse(filepath.Join(f.dir, "portcullis.toml"), []byte(next))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.Reload(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if m.Cached(f.name) {
+		t.Errorf("%s still managed after the reload removed its site", f.name)
+	}
+}

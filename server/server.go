@@ -264,6 +264,15 @@ func (s *Server) Reload(cfg *config.Config) error {
 		return err
 	}
 	s.cur.Store(rt)
+	if m := s.acme.Load(); m != nil {
+		var keep []*acme.Source
+		for _, sv := range rt.served {
+			if src, ok := sv.src.(*acme.Source); ok {
+				keep = append(keep, src)
+			}
+		}
+		m.Retain(keep)
+	}
 	go old.retire() // requests still in flight on it finish first
 	s.log.Info("configuration reloaded", "sites", len(rt.sites))
 	return nil

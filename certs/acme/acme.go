@@ -356,6 +356,40 @@ func (m *Manager) Source(site string, names []string, od *OnDemand) (*Source, er
 	return s, nil
 }
 
+// Retain keeps managing only the names of sources (the sources of the
+// configuration now in service) and stops renewing the others, which a
+// reload removed. Their stored certificates are kept.
+func (m *Manager) Retain(sources []*Source) {
+	keep := map[string]string{}
+	var od []*Source
+	for _, s := range sources {
+		if s.od != nil {
+			od = append(od, s)
+		}
+		for _, n := range s.names {
+			keep[n] = s.site
+		}
+	}
+	m.mu.Lock()
+	var gone []certmagic.SubjectIssuer
+	for n := range m.owners {
+		if _, ok := keep[n]; !ok {
+			gone = append(gone, certmagic.SubjectIssuer{Subject: n})
+		}
+	}
+	m.owners, m.sources = keep, od
+	m.mu.Unlock()
+	if len(gone) > 0 {
+		m.cache.RemoveManaged(gone)
+	}
+}
+
+// Cached reports whether a certificate for name is in the manager's
+// cache (served and renewed).
+func (m *Manager) Cached(name string) bool {
+	return len(m.cache.AllMatchingCertificates(strings.ToLower(name))) > 0
+}
+
 // GetCertificate serves the site's certificate for a handshake, the
 // TLS-ALPN-01 challenge certificate when the CA is validating, and on
 // demand obtains one first.
