@@ -2,7 +2,13 @@
 // Django's `manage.py check --deploy` does for a Django project, but for
 // any application behind portcullis: every site's shield policy against
 // the rule catalog (package rules), plus what only the whole configuration
-// shows (a public name served with a certificate from the local CA).
+// shows: a public name served with a certificate from the local CA, and
+// the rules about running portcullis itself (see Rules): an admin
+// listener reachable from the network, an ACME CA that cannot validate a
+// site's names or issues untrusted certificates, no alerts, no backups.
+//
+// Run is `portcullis check --deploy`; Lint, the subset that applies to
+// any configuration, deployed or not, is `portcullis check`.
 package check
 
 import (
@@ -39,7 +45,9 @@ func LevelOf(s rules.Severity) Level {
 	return LevelInfo
 }
 
-// Finding is a rule finding located in the configuration.
+// Finding is a rule finding located in the configuration. A finding about
+// the whole configuration (an operations rule such as alerts.missing) has
+// no Site and no Line.
 type Finding struct {
 	rules.Finding
 	Level  Level  `json:"level"`
@@ -59,7 +67,19 @@ type Report struct {
 	Infos    int       `json:"infos"`
 }
 
-// Run evaluates cfg, which must have been validated (config.Load does).
+// Lint evaluates the rules that apply to cfg whether or not it is
+// deployed: mistakes that fail or leak from the start (an admin listener
+// reachable from the network, ACME for names no public CA can validate).
+// cfg must have been validated (config.Load does). Run includes them.
+func Lint(cfg *config.Config) *Report {
+	r := &Report{Config: cfg.Path, Findings: []Finding{}}
+	r.operations(cfg)
+	r.sort()
+	return r
+}
+
+// Run evaluates cfg for deployment: every rule, Lint's included. cfg must
+// have been validated (config.Load does).
 func Run(cfg *config.Config) (*Report, error) {
 	r := &Report{Config: cfg.Path, Findings: []Finding{}}
 	for i := range cfg.Sites {
@@ -81,16 +101,27 @@ func Run(cfg *config.Config) (*Report, error) {
 			r.add(site, f)
 		}
 	}
-	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
-		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Line, b.Line), strings.Compare(a.Rule, b.Rule))
-	})
+	r.operations(cfg)
+	r.deployment(cfg)
+	r.sort()
 	return r, nil
 }
 
+// sort orders the findings: most severe first, then by line and rule.
+func (r *Report) sort() {
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity, a.Severity), cmp.Compare(a.Line, b.Line), strings.Compare(a.Rule, b.Rule))
+	})
+}
+
+// add records a finding about site, or about the whole configuration
+// when site is nil (no site, no line).
 func (r *Report) add(site *config.Site, f rules.Finding) {
-	rule, _ := rules.Get(f.Rule)
-	f.Target = site.Name
-	lf := Finding{Finding: f, Level: LevelOf(f.Severity), Site: site.Name, Line: site.Line, Title: rule.Title, Fix: rule.Fix, Django: rule.Django}
+	rule, _ := ruleByID(f.Rule)
+	lf := Finding{Finding: f, Level: LevelOf(f.Severity), Title: rule.Title, Fix: rule.Fix, Django: rule.Django}
+	if site != nil {
+		lf.Target, lf.Site, lf.Line = site.Name, site.Name, site.Line
+	}
 	switch lf.Level {
 	case LevelError:
 		r.Errors++

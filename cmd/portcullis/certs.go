@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/portcullis/portcullis/backup"
+	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/server"
 )
@@ -86,7 +88,7 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "config file (default: the embedded default)")
-	dataDir := fs.String("data", defaultDataDir(), "data directory")
+	dataDir := fs.String("data", defaultDataDir(), "data directory (overrides the config's data_dir)")
 	format := "text"
 	warn := 14 * 24 * time.Hour
 	if check {
@@ -119,9 +121,12 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 	}
 	t := now()
 	var rows []certRow
-	bad := 0
-	for _, st := range server.Inventory(cfg, *dataDir) {
+	bad, short := 0, 0
+	for _, st := range server.Inventory(cfg, dataDirOf(fs, *dataDir, cfg)) {
 		r := certRow{Site: st.Site, Names: st.Names}
+		if r.Names == nil {
+			r.Names = []string{}
+		}
 		switch {
 		case st.Missing():
 			r.Problem = "no certificate yet"
@@ -133,10 +138,17 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 			r.remaining = i.NotAfter.Sub(t)
 			days := float64(r.remaining.Truncate(time.Hour)) / float64(24*time.Hour)
 			r.DaysLeft = &days
-			if r.remaining <= 0 {
+			within := warnWindow(i, warn)
+			switch {
+			case r.remaining <= 0:
 				r.Problem = "expired"
-			} else if check && r.remaining <= warn {
+			case check && r.remaining <= within:
 				r.Problem = "expires within " + config.FormatDuration(warn)
+				if within < warn {
+					r.Problem = "not renewed on schedule, expires within " + config.FormatDuration(within)
+				}
+			case check && r.remaining <= warn:
+				short++ // renewed automatically before it gets that close
 			}
 		}
 		if r.Problem != "" {
@@ -153,7 +165,7 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 		if err := enc.Encode(rows); err != nil {
 			return err
 		}
-	} else {
+	} else if !check || bad > 0 {
 		printCerts(stdout, rows, t, check)
 	}
 	if check && bad > 0 {
@@ -161,9 +173,37 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 		return exitCode(1)
 	}
 	if check {
-		fmt.Fprintf(stdout, "all %d certificates valid for more than %s\n", len(rows), config.FormatDuration(warn))
+		msg := fmt.Sprintf("all %d certificates valid for more than %s", len(rows), config.FormatDuration(warn))
+		if short > 0 {
+			msg += fmt.Sprintf(" or renewed on schedule (%d short-lived)", short)
+		}
+		fmt.Fprintln(stdout, msg)
 	}
 	return nil
+}
+
+// warnWindow is how close to expiry a certificate may get before certs
+// check fails: warn, or, for a certificate portcullis renews itself that
+// is renewed closer to expiry than that (short-lived certificates: the
+// local CA's 7-day leaves, ACME "shortlived" profiles), the time between
+// its next renewal and its expiry, so that only a renewal that is overdue
+// fails the check.
+func warnWindow(i certs.Info, warn time.Duration) time.Duration {
+	if i.RenewAt.IsZero() {
+		return warn
+	}
+	return min(warn, i.NotAfter.Sub(i.RenewAt))
+}
+
+// dataDirOf is the data directory a command uses: --data when given, else
+// the configuration's data_dir, else the default.
+func dataDirOf(fs *flag.FlagSet, flagValue string, cfg *config.Config) string {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "data" })
+	if !given && cfg != nil && cfg.DataDir != "" {
+		return cfg.DataDir
+	}
+	return flagValue
 }
 
 func printCerts(w io.Writer, rows []certRow, t time.Time, onlyProblems bool) {
@@ -235,20 +275,43 @@ func certsBackup(args []string, stdout, stderr io.Writer) error {
 	}
 	opts := server.BackupOptions(rs, nil)
 	opts.Armor = *armor
+	// A mistyped --data would otherwise make a valid, empty backup.
+	if !hasAny(*dataDir, opts.Paths) {
+		return fmt.Errorf("backup: nothing to back up: %s has none of %s (is --data right?)", *dataDir, strings.Join(opts.Paths, ", "))
+	}
+	// O_EXCL: an existing file, perhaps the only good backup, is never
+	// replaced.
 	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return fmt.Errorf("backup: %s exists; an existing file is never overwritten: choose another --out", *out)
+	}
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	m, err := backup.Create(f, *dataDir, opts)
+	if err == nil {
+		err = f.Sync()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		os.Remove(*out)
-		return fmt.Errorf("backup: %w", err)
+		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s: %d files from %s\n", *out, len(m.Files), *dataDir)
 	return nil
+}
+
+// hasAny reports whether any of the slash-separated paths exists under
+// dir.
+func hasAny(dir string, paths []string) bool {
+	for _, p := range paths {
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(p))); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (rf recipientFlags) parse() ([]age.Recipient, error) {
@@ -272,14 +335,20 @@ func (rf recipientFlags) parse() ([]age.Recipient, error) {
 		}
 		rs = append(rs, parsed...)
 	}
-	pass, err := passphrase(rf.passphraseFile)
-	if err != nil {
-		return nil, err
+	if rf.passphraseFile != "" && len(rs) > 0 {
+		return nil, usageError{"--passphrase-file and recipients are exclusive"}
+	}
+	// The environment's passphrase is a fallback: recipients on the
+	// command line win over it.
+	pass := ""
+	if len(rs) == 0 {
+		p, err := passphrase(rf.passphraseFile)
+		if err != nil {
+			return nil, err
+		}
+		pass = p
 	}
 	if pass != "" {
-		if len(rs) > 0 {
-			return nil, usageError{"a passphrase and recipients are exclusive"}
-		}
 		r, err := age.NewScryptRecipient(pass)
 		if err != nil {
 			return nil, err
@@ -316,19 +385,21 @@ func certsRestore(args []string, stdout, stderr io.Writer) error {
 	identity := fs.String("identity", "", "file of age identities (AGE-SECRET-KEY-...) to decrypt with")
 	passFile := fs.String("passphrase-file", "", "file whose first line is the passphrase (or set "+passphraseEnv+")")
 	force := fs.Bool("force", false, "overwrite files whose content differs")
-	// The file may come before the flags.
-	var file string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
+	// The file may come before, between or after the flags.
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	} else if fs.NArg() > 0 || file == "" {
+	if len(files) != 1 {
 		return usageError{"certs restore takes one backup file\n\n" + certsUsage}
 	}
+	file := files[0]
 	var ids []age.Identity
 	if *identity != "" {
 		f, err := os.Open(*identity)
@@ -361,6 +432,11 @@ func certsRestore(args []string, stdout, stderr io.Writer) error {
 	}
 	defer f.Close()
 	m, err := backup.Restore(f, *dataDir, backup.RestoreOptions{Identities: ids, Force: *force})
+	var conflict *backup.ConflictError
+	if errors.As(err, &conflict) {
+		return fmt.Errorf("restore: %d existing file(s) in %s differ from the backup, nothing was restored (--force overwrites them): %s",
+			len(conflict.Paths), *dataDir, strings.Join(conflict.Paths, ", "))
+	}
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}

@@ -29,7 +29,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return configError{err}
 	}
-	rep := &check.Report{Config: cfg.Path, Findings: []check.Finding{}}
+	rep := check.Lint(cfg)
 	if *deploy {
 		if rep, err = check.Run(cfg); err != nil {
 			return configError{err}
@@ -52,15 +52,28 @@ func cmdCheck(args []string, stdout, stderr io.Writer) error {
 
 func writeText(w io.Writer, rep *check.Report, deploy bool) {
 	for _, f := range rep.Findings {
-		fmt.Fprintf(w, "%s:%d: site %q: %s %s: %s\n", rep.Config, f.Line, f.Site, f.Level, f.Rule, f.Message)
+		// A finding about the whole configuration has no line and no site.
+		where := rep.Config + ":"
+		if f.Line > 0 {
+			where += fmt.Sprintf("%d:", f.Line)
+		}
+		if f.Site != "" {
+			where += fmt.Sprintf(" site %q:", f.Site)
+		}
+		fmt.Fprintf(w, "%s %s %s: %s\n", where, f.Level, f.Rule, f.Message)
 		fmt.Fprintf(w, "    fix: %s\n", f.Fix)
 		if f.Django != "" {
 			fmt.Fprintf(w, "    Django: %s\n", f.Django)
 		}
 	}
+	counts := fmt.Sprintf("%d errors, %d warnings, %d info", rep.Errors, rep.Warnings, rep.Infos)
 	if !deploy {
+		if len(rep.Findings) > 0 {
+			fmt.Fprintf(w, "%s: configuration is valid, with %s (run with --deploy to check it against the security rules)\n", rep.Config, counts)
+			return
+		}
 		fmt.Fprintf(w, "%s: configuration is valid (run with --deploy to check it against the security rules)\n", rep.Config)
 		return
 	}
-	fmt.Fprintf(w, "%s: %d errors, %d warnings, %d info\n", rep.Config, rep.Errors, rep.Warnings, rep.Infos)
+	fmt.Fprintf(w, "%s: %s\n", rep.Config, counts)
 }
