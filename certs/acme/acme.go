@@ -350,7 +350,24 @@ func (m *Manager) Source(site string, names []string, od *OnDemand) (*Source, er
 		m.owners[n] = site
 	}
 	m.mu.Unlock()
-	if err := m.base.ManageAsync(m.ctx, s.names); err != nil {
+	// Certificates in storage that need nothing are loaded now, so they
+	// are served when Source returns; the renewal loop looks after them
+	// from its first tick, one at a time. The others (missing, due for
+	// renewal) go to certmagic's management at once, in the background.
+	// Handing every name to ManageAsync instead would start one job per
+	// name, each asking the CA for renewal information when it is due:
+	// after downtime, a storm of requests at start-up.
+	var now []string
+	for _, n := range s.names {
+		if m.Cached(n) {
+			continue
+		}
+		c, err := m.base.CacheManagedCertificate(m.ctx, n)
+		if err != nil || c.NeedsRenewal(m.base) {
+			now = append(now, n)
+		}
+	}
+	if err := m.base.ManageAsync(m.ctx, now); err != nil {
 		return nil, fmt.Errorf("acme: %w", err)
 	}
 	return s, nil

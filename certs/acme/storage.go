@@ -47,6 +47,7 @@ func OpenStorage(dir string, log *slog.Logger) (*Storage, error) {
 		return nil, fmt.Errorf("acme storage: %w", err)
 	}
 	now := time.Now()
+	var crts []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -54,23 +55,24 @@ func OpenStorage(dir string, log *slog.Logger) (*Storage, error) {
 		if d.IsDir() {
 			return nil
 		}
-		if isTemp(d.Name()) {
+		switch name := d.Name(); {
+		case isTemp(name):
 			if fi, err := d.Info(); err == nil && now.Sub(fi.ModTime()) > staleTemp {
 				os.Remove(path)
 			}
-			return nil
-		}
-		if strings.HasSuffix(d.Name(), ".key") {
+		case strings.HasSuffix(name, ".key"):
 			if err := certs.CheckKeyPerm(path); err != nil {
 				return fmt.Errorf("acme storage: %w", err)
 			}
+		case strings.HasSuffix(name, ".crt"):
+			crts = append(crts, path)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := repairPairs(dir, log); err != nil {
+	if err := repairPairs(crts, log); err != nil {
 		return nil, err
 	}
 	return &Storage{FileStorage: &certmagic.FileStorage{Path: dir}}, nil
@@ -83,12 +85,13 @@ func isPairFile(key string) bool {
 
 // repairPairs finds certificates whose key does not match (a write
 // interrupted between the two files) and restores the previous version
-// of the file that makes the pair match again.
-func repairPairs(dir string, log *slog.Logger) error {
-	crts, _ := filepath.Glob(filepath.Join(dir, "certificates", "*", "*", "*.crt"))
+// of the file that makes the pair match again. Only pairs whose key was
+// written after the certificate are parsed: the key is written first, so
+// a complete write leaves the certificate as new as the key or newer.
+func repairPairs(crts []string, log *slog.Logger) error {
 	for _, crt := range crts {
 		key := strings.TrimSuffix(crt, ".crt") + ".key"
-		if pairOK(crt, key) {
+		if !newer(key, crt) || pairOK(crt, key) {
 			continue
 		}
 		for _, fix := range []struct{ file, prevCrt, prevKey string }{
@@ -112,6 +115,13 @@ func repairPairs(dir string, log *slog.Logger) error {
 		}
 	}
 	return nil
+}
+
+// newer reports whether file a was modified after file b.
+func newer(a, b string) bool {
+	fa, err1 := os.Stat(a)
+	fb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && fa.ModTime().After(fb.ModTime())
 }
 
 // pairOK reports whether the certificate and key files exist and match.
