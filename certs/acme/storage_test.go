@@ -2,7 +2,14 @@ package acme
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"log/slog"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -124,5 +131,72 @@ func TestGuard(t *testing.T) {
 	}
 	if _, err := newGuard(&OnDemand{Ask: "ftp://x"}); err == nil {
 		t.Error("an ftp ask URL was accepted")
+	}
+}
+
+// selfSigned returns a PEM certificate and PKCS #8 key for name.
+func selfSigned(t *testing.T, name string) (crt, key []byte) {
+	t.Helper()
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), DNSNames: []string{name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, _ := x509.MarshalPKCS8PrivateKey(k)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})
+}
+
+// TestOpenStorageRepairsTornPair replays the states a process killed
+// during a renewal can leave (the key is written before the certificate)
+// and checks that OpenStorage restores a matching pair.
+func TestOpenStorageRepairsTornPair(t *testing.T) {
+	t.Parallel()
+	oldCrt, oldKey := selfSigned(t, "a.example")
+	newCrt, newKey := selfSigned(t, "a.example")
+	for _, tc := range []struct {
+		name    string
+		stores  [][2]string // key, value, in order, before the "crash"
+		wantCrt []byte
+	}{
+		{"killed between key and certificate", [][2]string{{"k", string(newKey)}}, oldCrt},
+		{"killed after both", [][2]string{{"k", string(newKey)}, {"c", string(newCrt)}}, newCrt},
+		{"nothing replaced", nil, oldCrt},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			st, err := OpenStorage(dir, slog.Default())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			crtKey, keyKey := "certificates/ca/a.example/a.example.crt", "certificates/ca/a.example/a.example.key"
+			st.Store(ctx, keyKey, oldKey)
+			st.Store(ctx, crtKey, oldCrt)
+			time.Sleep(10 * time.Millisecond) // distinct modification times
+			for _, s := range tc.stores {
+				k := keyKey
+				if s[0] == "c" {
+					k = crtKey
+				}
+				if err := st.Store(ctx, k, []byte(s[1])); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := OpenStorage(dir, slog.Default()); err != nil {
+				t.Fatal(err)
+			}
+			crt, _ := os.ReadFile(st.Filename(crtKey))
+			key, _ := os.ReadFile(st.Filename(keyKey))
+			if _, err := tls.X509KeyPair(crt, key); err != nil {
+				t.Fatalf("after OpenStorage: %v", err)
+			}
+			if string(crt) != string(tc.wantCrt) {
+				t.Errorf("serving the wrong certificate after repair")
+			}
+		})
 	}
 }
