@@ -8,6 +8,7 @@ package sectxt
 
 import (
 	"fmt"
+	"mime"
 	"net/http"
 	"time"
 
@@ -50,6 +51,12 @@ func Check(f Fetched, now time.Time) []rules.Finding {
 	}
 	if f.Status != http.StatusOK {
 		add("securitytxt.missing", nil, "no security.txt (status %d): researchers have no published way to report a vulnerability", f.Status)
+		return out
+	}
+	// RFC 9116 requires text/plain; many applications answer every path
+	// with their HTML page, which is not a security.txt at all.
+	if mt, _, _ := mime.ParseMediaType(f.ContentType); f.ContentType != "" && mt != "text/plain" {
+		add("securitytxt.missing", nil, "no security.txt: the URL answers with %s, not text/plain (RFC 9116 section 3)", mt)
 		return out
 	}
 	_, problems := securitytxt.Check(f.Body, securitytxt.ValidateOptions{URL: f.URL, Now: now})

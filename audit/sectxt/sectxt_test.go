@@ -18,6 +18,8 @@ func TestCheck(t *testing.T) {
 	}{
 		{"good", Fetched{URL: u, Status: 200, Body: []byte(good)}, ""},
 		{"missing", Fetched{URL: u, Status: 404}, "securitytxt.missing"},
+		{"an HTML page instead", Fetched{URL: u, Status: 200, ContentType: "text/html; charset=utf-8", Body: []byte("<p>home</p>")}, "securitytxt.missing"},
+		{"text/plain with charset", Fetched{URL: u, Status: 200, ContentType: "text/plain; charset=utf-8", Body: []byte(good)}, ""},
 		{"expired", Fetched{URL: u, Status: 200, Body: []byte(strings.Replace(good, "2027-06-01", "2026-01-01", 1))}, "securitytxt.expired"},
 		{"too far", Fetched{URL: u, Status: 200, Body: []byte(strings.Replace(good, "2027-06-01", "2029-01-01", 1))}, "securitytxt.expires-too-far"},
 		{"no contact", Fetched{URL: u, Status: 200, Body: []byte("Expires: 2027-06-01T00:00:00Z\nCanonical: " + u + "\n")}, "securitytxt.contact-missing"},

@@ -1,0 +1,371 @@
+// Package audit is `portcullis audit`: the security review of a live
+// site, automated. For each target it follows the plain-HTTP redirect
+// chain, fetches the HTTPS pages (the root and any extra paths), the
+// security.txt and a CORS probe, reads the certificate chain, and judges
+// everything with the packages below it (hsts, headers, cookies,
+// redirects, cert, sectxt), each finding a rule of the shared catalog.
+// The findings are graded (package grade).
+//
+// Probes run concurrently across targets, bounded by Options.Concurrency,
+// each request with a timeout. Names can be pinned to addresses
+// (Options.Resolve, like curl's --resolve) to audit a server before DNS
+// points at it, or a test server on loopback.
+package audit
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portcullis/portcullis/audit/cert"
+	"github.com/portcullis/portcullis/audit/cookies"
+	"github.com/portcullis/portcullis/audit/grade"
+	"github.com/portcullis/portcullis/audit/headers"
+	"github.com/portcullis/portcullis/audit/hsts"
+	"github.com/portcullis/portcullis/audit/redirects"
+	"github.com/portcullis/portcullis/audit/sectxt"
+	"github.com/portcullis/portcullis/rules"
+)
+
+// Options configure an audit.
+type Options struct {
+	// Roots, when set, are trusted instead of the system roots (--ca).
+	Roots *x509.CertPool
+	// Paths are fetched besides "/" on every target (a login page's
+	// cookies matter most).
+	Paths []string
+	// Resolve maps "host:port" to an address ("127.0.0.1"), like curl's
+	// --resolve.
+	Resolve map[string]string
+	// Timeout bounds each request. Default 10s.
+	Timeout time.Duration
+	// Concurrency bounds the targets audited at once. Default 8.
+	Concurrency int
+	// Pins are SPKI pins the certificate must match (--pin).
+	Pins []string
+	// Now is the clock certificates and security.txt are judged at.
+	Now func() time.Time
+	// MaxBody bounds each page read. Default 2 MiB.
+	MaxBody int64
+}
+
+// Target is one site to audit.
+type Target struct {
+	Host      string // name or IP, no brackets
+	HTTPSPort int    // default 443
+	HTTPPort  int    // default 80
+}
+
+// ParseTarget reads "https://host[:port]/…", "http://host[:port]",
+// "host[:port]" (the port is the HTTPS one).
+func ParseTarget(s string) (Target, error) {
+	raw := s
+	if !strings.Contains(s, "://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Hostname() == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return Target{}, fmt.Errorf("target %q: not a URL or host[:port]", raw)
+	}
+	t := Target{Host: strings.ToLower(u.Hostname()), HTTPSPort: 443, HTTPPort: 80}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return Target{}, fmt.Errorf("target %q: bad port %q", raw, p)
+		}
+		if u.Scheme == "http" {
+			t.HTTPPort = n
+		} else {
+			t.HTTPSPort = n
+		}
+	}
+	return t, nil
+}
+
+func (t Target) String() string { return t.Host + portSuffix(t.HTTPSPort, 443) }
+
+func portSuffix(p, def int) string {
+	if p == def {
+		return ""
+	}
+	return ":" + strconv.Itoa(p)
+}
+
+func (t Target) httpsURL(path string) string {
+	return "https://" + hostPort(t.Host, t.HTTPSPort, 443) + path
+}
+
+func (t Target) httpURL(path string) string {
+	return "http://" + hostPort(t.Host, t.HTTPPort, 80) + path
+}
+
+func hostPort(h string, p, def int) string {
+	if strings.Contains(h, ":") {
+		h = "[" + h + "]"
+	}
+	return h + portSuffix(p, def)
+}
+
+// Report is the audit of one target.
+type Report struct {
+	Target   string          `json:"target"`
+	Grade    grade.Grade     `json:"grade"`
+	Findings []rules.Finding `json:"findings"`
+	Cert     *cert.Info      `json:"certificate,omitempty"`
+	// Errors are probes that could not run (connection refused…).
+	Errors   []string      `json:"errors,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Run audits every target and returns their reports in the same order.
+func Run(ctx context.Context, targets []Target, o Options) []Report {
+	if o.Timeout == 0 {
+		o.Timeout = 10 * time.Second
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxBody == 0 {
+		o.MaxBody = 2 << 20
+	}
+	out := make([]Report, len(targets))
+	sem := make(chan struct{}, o.Concurrency)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				out[i] = Report{Target: t.String(), Errors: []string{ctx.Err().Error()}}
+				return
+			}
+			defer func() { <-sem }()
+			out[i] = (&auditor{t: t, o: o}).run(ctx)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// auditor audits one target.
+type auditor struct {
+	t        Target
+	o        Options
+	client   *http.Client
+	findings []rules.Finding
+	errs     []string
+}
+
+func (a *auditor) fail(format string, args ...any) { a.errs = append(a.errs, fmt.Sprintf(format, args...)) }
+
+func (a *auditor) run(ctx context.Context) Report {
+	start := time.Now()
+	a.client = a.newClient()
+	defer a.client.CloseIdleConnections()
+
+	// Plain HTTP: the redirect chain.
+	startURL := a.t.httpURL("/")
+	hops, httpListening, overHTTP := a.chain(ctx, startURL)
+	a.findings = append(a.findings, redirects.Check(startURL, hops)...)
+	firstToHTTPS := len(hops) > 0 && hops[0].Redirect() && strings.HasPrefix(hops[0].Location, "https://"+hostPort(a.t.Host, a.t.HTTPSPort, 443)+"/")
+
+	// HTTPS: pages, certificate, headers, cookies.
+	rep := Report{Target: a.t.String()}
+	var hstsValues []string
+	certValid := false
+	for i, p := range append([]string{"/"}, a.o.Paths...) {
+		resp, state, err := a.get(ctx, a.t.httpsURL(p), nil)
+		if err != nil {
+			a.fail("GET %s: %v", a.t.httpsURL(p), err)
+			continue
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, a.o.MaxBody))
+		resp.Body.Close()
+		if i == 0 {
+			if state != nil {
+				info, fs := cert.Check(a.t.Host, state.PeerCertificates, cert.Options{Roots: a.o.Roots, Now: a.o.Now, Pins: a.o.Pins})
+				rep.Cert, certValid = &info, info.Trusted
+				a.findings = append(a.findings, fs...)
+			}
+			hstsValues = resp.Header.Values("Strict-Transport-Security")
+			a.findings = append(a.findings, headers.Check(a.t.httpsURL(p), resp.Header)...)
+		}
+		a.findings = append(a.findings, cookies.Check(a.t.httpsURL(p), true, resp.Header.Values("Set-Cookie"))...)
+	}
+	a.findings = append(a.findings, hsts.Check(hsts.Observation{
+		Host: a.t.Host, Values: hstsValues, OverHTTP: overHTTP,
+		RedirectsToHTTPSFirst: firstToHTTPS, HTTPListening: httpListening, CertificateValid: certValid,
+	})...)
+	a.cors(ctx)
+	a.securityTxt(ctx)
+
+	rep.Findings = dedupe(a.findings)
+	slices.SortStableFunc(rep.Findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
+	rep.Grade = grade.Of(rep.Findings)
+	rep.Errors = a.errs
+	rep.Duration = time.Since(start)
+	return rep
+}
+
+// newClient makes a client that dials through Resolve, never follows
+// redirects itself, and reads any certificate (the chain is judged
+// separately, by package cert).
+func (a *auditor) newClient() *http.Client {
+	d := &net.Dialer{Timeout: a.o.Timeout}
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if to, ok := a.o.Resolve[addr]; ok {
+				_, port, _ := net.SplitHostPort(addr)
+				addr = net.JoinHostPort(to, port)
+			}
+			return d.DialContext(ctx, network, addr)
+		},
+		TLSClientConfig:       &tls.Config{InsecureSkipVerify: true}, // judged by package cert, not trusted for anything
+		ForceAttemptHTTP2:     true,
+		ResponseHeaderTimeout: a.o.Timeout,
+		TLSHandshakeTimeout:   a.o.Timeout,
+		MaxIdleConnsPerHost:   4,
+	}
+	return &http.Client{
+		Transport:     tr,
+		Timeout:       a.o.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// get fetches u and returns the TLS state of its connection, if any.
+func (a *auditor) get(ctx context.Context, u string, hdr http.Header) (*http.Response, *tls.ConnectionState, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("User-Agent", "portcullis-audit/1")
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	resp, err := a.client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	return resp, resp.TLS, nil
+}
+
+// chain follows redirects from start by hand, up to 10 hops.
+func (a *auditor) chain(ctx context.Context, start string) (hops []redirects.Hop, listening, hstsOverHTTP bool) {
+	u := start
+	for range 10 {
+		resp, _, err := a.get(ctx, u, nil)
+		if err != nil {
+			if len(hops) == 0 {
+				var op *net.OpError
+				if errors.As(err, &op) && op.Op == "dial" {
+					return nil, false, false // nothing listens on plain HTTP
+				}
+				a.fail("GET %s: %v", u, err)
+			} else {
+				a.fail("following the redirect to %s: %v", u, err)
+			}
+			return hops, len(hops) > 0, hstsOverHTTP
+		}
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		h := redirects.Hop{URL: u, Status: resp.StatusCode}
+		if len(hops) == 0 && resp.Header.Get("Strict-Transport-Security") != "" {
+			hstsOverHTTP = true
+		}
+		if loc := resp.Header.Get("Location"); loc != "" && resp.StatusCode >= 300 && resp.StatusCode < 400 {
+			if next, err := resp.Request.URL.Parse(loc); err == nil {
+				h.Location = next.String()
+			}
+		}
+		hops = append(hops, h)
+		if h.Location == "" {
+			break
+		}
+		u = h.Location
+	}
+	return hops, true, hstsOverHTTP
+}
+
+// evilOrigin is the foreign origin of the CORS probe.
+const evilOrigin = "https://portcullis-audit.invalid"
+
+// cors asks with a foreign Origin and judges what comes back.
+func (a *auditor) cors(ctx context.Context) {
+	u := a.t.httpsURL("/")
+	for _, origin := range []string{evilOrigin, "null"} {
+		resp, _, err := a.get(ctx, u, http.Header{"Origin": {origin}})
+		if err != nil {
+			return
+		}
+		resp.Body.Close()
+		acao := resp.Header.Get("Access-Control-Allow-Origin")
+		creds := strings.EqualFold(resp.Header.Get("Access-Control-Allow-Credentials"), "true")
+		ev := fmt.Sprintf("Origin: %s → Access-Control-Allow-Origin: %s; Allow-Credentials: %v", origin, acao, creds)
+		add := func(id, format string, args ...any) {
+			f := rules.NewFinding(id, fmt.Sprintf(format, args...))
+			f.Target, f.Evidence = u, ev
+			a.findings = append(a.findings, f)
+		}
+		switch {
+		case acao == origin && origin == "null":
+			add("cors.null-origin", "the null origin (sandboxed iframes, local files) is allowed to read responses%s", credsText(creds))
+		case acao == origin:
+			add("cors.origin-reflected", "an arbitrary Origin is reflected into Access-Control-Allow-Origin%s: any site can read the responses", credsText(creds))
+		case acao == "*" && creds:
+			add("cors.wildcard-credentials", "Access-Control-Allow-Origin * with credentials")
+		case acao == "*" && origin == evilOrigin:
+			add("cors.wildcard", "every origin may read the responses (Access-Control-Allow-Origin: *)")
+		}
+	}
+}
+
+func credsText(creds bool) string {
+	if creds {
+		return ", with credentials"
+	}
+	return ""
+}
+
+// securityTxt fetches and judges /.well-known/security.txt.
+func (a *auditor) securityTxt(ctx context.Context) {
+	u := a.t.httpsURL("/.well-known/security.txt")
+	resp, _, err := a.get(ctx, u, nil)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	a.findings = append(a.findings, sectxt.Check(sectxt.Fetched{URL: u, Status: resp.StatusCode,
+		ContentType: resp.Header.Get("Content-Type"), Body: body}, a.o.Now())...)
+}
+
+// dedupe drops findings identical in rule, message and target.
+func dedupe(fs []rules.Finding) []rules.Finding {
+	seen := map[string]bool{}
+	var out []rules.Finding
+	for _, f := range fs {
+		k := f.Rule + "\x00" + f.Message + "\x00" + f.Target
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
