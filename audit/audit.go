@@ -172,7 +172,9 @@ type auditor struct {
 	errs     []string
 }
 
-func (a *auditor) fail(format string, args ...any) { a.errs = append(a.errs, fmt.Sprintf(format, args...)) }
+func (a *auditor) fail(format string, args ...any) {
+	a.errs = append(a.errs, fmt.Sprintf(format, args...))
+}
 
 func (a *auditor) run(ctx context.Context) Report {
 	start := time.Now()
