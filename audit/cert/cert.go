@@ -27,7 +27,10 @@ type Options struct {
 	Roots *x509.CertPool
 	// Now is the time the chain is judged at. Default time.Now.
 	Now func() time.Time
-	// Warn is the expiry warning window. Default 30 days.
+	// Warn is the expiry warning window. Default 30 days. A short-lived
+	// certificate is warned about only once less than a third of its
+	// lifetime remains (when an ACME client would have renewed it): a
+	// 6-day certificate with 5 days left is fresh, not expiring.
 	Warn time.Duration
 	// Pins are SPKI pins, "sha256/BASE64"; when set, one certificate of
 	// the chain must match one of them.
@@ -125,7 +128,7 @@ func Check(host string, chain []*x509.Certificate, o Options) (Info, []rules.Fin
 		add("cert.expired", "the certificate expired %s ago (%s)", days(now.Sub(leaf.NotAfter)), leaf.NotAfter.UTC().Format(time.RFC3339))
 	case now.Before(leaf.NotBefore):
 		add("cert.expired", "the certificate is not valid before %s", leaf.NotBefore.UTC().Format(time.RFC3339))
-	case leaf.NotAfter.Sub(now) < o.Warn:
+	case leaf.NotAfter.Sub(now) < min(o.Warn, leaf.NotAfter.Sub(leaf.NotBefore)/3):
 		add("cert.expiring", "the certificate expires in %s (%s)", days(leaf.NotAfter.Sub(now)), leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
 	if weak := weakKey(leaf); weak != "" {

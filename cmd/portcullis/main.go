@@ -6,6 +6,7 @@
 //	portcullis reload [--data DIR]                  reload a running serve (SIGHUP)
 //	portcullis ca path [--data DIR]                 print the local CA root to trust
 //	portcullis certs list|check|backup|restore      certificates: expiry, backups
+//	portcullis audit [flags] TARGET...              the security review of a live site, graded
 //	portcullis version
 //
 // Exit status: 0 success, 1 findings (check, certs check) or runtime failure, 2 usage
@@ -52,6 +53,7 @@ commands:
   reload   make a running serve reload its config
   ca path  print the path of the local CA root certificate to trust
   certs    list certificates, check expiry (cron/CI), back up and restore keys
+  audit    review a live site: redirects, HSTS, headers, CSP, cookies, certificate, security.txt; graded
   version  print the version
 
 'portcullis <command> -h' shows a command's flags.
@@ -74,6 +76,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdCA(args[1:], stdout, stderr)
 	case "certs":
 		err = cmdCerts(args[1:], stdout, stderr)
+	case "audit":
+		err = cmdAudit(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "portcullis", version)
 	case "help", "-h", "--help":

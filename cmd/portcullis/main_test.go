@@ -186,6 +186,18 @@ func TestServeLifecycle(t *testing.T) {
 		t.Errorf("banner does not say where the local CA root is:\n%s", banner)
 	}
 
+	// The audit of the zero-config default: A+, with HSTS deliberately
+	// not sent for localhost said as an informational finding.
+	httpsURL := strings.Fields(banner[strings.Index(banner, "https://localhost:"):])[0]
+	_, httpPort, _ := strings.Cut(strings.TrimPrefix(url, "http://"), ":")
+	httpPort, _, _ = strings.Cut(httpPort, "/")
+	code, auditOut, auditErr := runCLI(t, "audit", "--ca", filepath.Join(data, "ca", "root.pem"), "--http-port", httpPort,
+		"--fail-under", "A+", httpsURL)
+	if code != 0 || !strings.Contains(auditOut, "grade A+") || !strings.Contains(auditOut, "hsts.local-host") ||
+		strings.Contains(auditOut, "[low]") || strings.Contains(auditOut, "[medium]") || strings.Contains(auditOut, "[high]") {
+		t.Errorf("audit of the zero-config default: exit %d\n%s\n%s", code, auditOut, auditErr)
+	}
+
 	if code, o, e := runCLI(t, "reload", "--data", data); code != 0 || !strings.Contains(o, "SIGHUP") {
 		t.Fatalf("reload: %d %s %s", code, o, e)
 	}
