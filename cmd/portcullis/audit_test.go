@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/internal/testutil"
+)
+
+// freeAddr returns a loopback address nothing listens on now.
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestAuditServedSite runs `portcullis serve` for a site name with a
+// hardened policy, then `portcullis audit` against it through --resolve,
+// as one would before DNS points at a new server: A+ and nothing above
+// informational.
+func TestAuditServedSite(t *testing.T) {
+	dir := t.TempDir()
+	ca := newThrowawayCA(t)
+	certFile, keyFile := ca.leaf(t, dir, "shop", "shop.test", time.Now().Add(-time.Hour), time.Now().Add(80*day))
+	caFile := filepath.Join(dir, "ca.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw}), 0o644)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "x", Path: "/"})
+		fmt.Fprint(w, "<!doctype html><title>shop</title>")
+	}))
+	defer app.Close()
+	httpsAddr, httpAddr := freeAddr(t), freeAddr(t)
+	cfg := writeConfig(t, fmt.Sprintf(`
+[listen]
+https = %q
+http = %q
+admin = "off"
+
+[[site]]
+hosts = ["shop.test"]
+upstream = %q
+[site.cert]
+source = "files"
+cert = %q
+key = %q
+[site.policy.hsts]
+preload = true
+[site.policy.csp]
+policy = "strict"
+[site.policy.security_txt]
+contact = ["mailto:security@shop.test"]
+`, httpsAddr, httpAddr, app.URL, certFile, keyFile))
+	done := make(chan int, 1)
+	var out, errs testutil.Buffer
+	go func() {
+		done <- run([]string{"serve", "--config", cfg, "--data", filepath.Join(dir, "data"), "--log", "json"}, &out, &errs)
+	}()
+	testutil.Eventually(t, 15*time.Second, "serve up", func() bool { return strings.Contains(out.String(), "health: http://") })
+	defer func() {
+		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+
+	_, httpsPort, _ := net.SplitHostPort(httpsAddr)
+	_, httpPort, _ := net.SplitHostPort(httpAddr)
+	code, o, e := runCLI(t, "audit", "--ca", caFile, "--format", "json", "--fail-under", "A+", "--paths", "/login",
+		"--resolve", "shop.test:"+httpsPort+":127.0.0.1", "--resolve", "shop.test:"+httpPort+":127.0.0.1",
+		"--http-port", httpPort, "https://shop.test:"+httpsPort)
+	var reps []audit.Report
+	if err := json.Unmarshal([]byte(o), &reps); err != nil || len(reps) != 1 {
+		t.Fatalf("audit output (exit %d): %v\n%s\n%s", code, err, o, e)
+	}
+	r := reps[0]
+	for _, f := range r.Findings {
+		if f.Severity > 0 {
+			t.Errorf("finding above informational: %s", f)
+		}
+	}
+	if code != 0 || r.Grade.Letter != "A+" || r.Cert == nil || !r.Cert.Trusted {
+		t.Errorf("exit %d, grade %+v, cert %+v\n%s", code, r.Grade, r.Cert, e)
+	}
+}
+
+func TestAuditUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"audit"}, "at least one target"},
+		{[]string{"audit", "--format", "xml", "example.com"}, "unknown format"},
+		{[]string{"audit", "--fail-under", "Z", "example.com"}, "not a grade"},
+		{[]string{"audit", "--resolve", "nope", "example.com"}, "NAME:PORT:ADDR"},
+		{[]string{"audit", "--pin", "sha1/x", "example.com"}, "sha256/"},
+		{[]string{"audit", "--paths", "login", "example.com"}, "does not start with /"},
+		{[]string{"audit", "ftp://example.com"}, "not a URL"},
+	} {
+		code, _, e := runCLI(t, tc.args...)
+		if code != 2 || !strings.Contains(e, tc.want) {
+			t.Errorf("%v: exit %d, %q", tc.args, code, e)
+		}
+	}
+}
+
+// TestAuditUnreachable: a target nothing answers for fails the run.
+func TestAuditUnreachable(t *testing.T) {
+	addr := freeAddr(t)
+	_, port, _ := net.SplitHostPort(addr)
+	code, o, _ := runCLI(t, "audit", "--timeout", "2s", "--http-port", port, "https://127.0.0.1:"+port)
+	if code != 1 || !strings.Contains(o, "error:") {
+		t.Errorf("exit %d:\n%s", code, o)
+	}
+}
