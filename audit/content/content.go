@@ -25,10 +25,10 @@
 //     whose initiator is "imageset" (srcset, <picture>) and every CORS request
 //     (an element with a crossorigin attribute). Browsers block them.
 //
-// Only http:// URLs count: a URL is mixed content when it is not a
-// potentially trustworthy URL (W3C Secure Contexts), and data:, blob:,
-// about:, javascript: and https: URLs are, as are http:// URLs on loopback
-// hosts (localhost, *.localhost, 127.0.0.0/8, [::1]). A test fixture that
+// Only http:// URLs count. A URL is mixed content when it is not a
+// potentially trustworthy URL (W3C Secure Contexts), so https:, data:,
+// blob:, about: and javascript: URLs never are, and neither are http://
+// URLs on loopback hosts (localhost, *.localhost, 127.0.0.0/8, [::1]). A test fixture that
 // wants mixed content must therefore reference a non-loopback name such as
 // http://example.com/. Other insecure schemes (ftp:) are not supported by
 // browsers at all and are ignored. Findings only concern https:// pages;
@@ -52,10 +52,13 @@
 // # Parsing
 //
 // Parse tokenizes with golang.org/x/net/html, which is tolerant of any
-// input, and tracks only the context it needs (<head>, <picture>,
-// <video>/<audio>, <svg>, the open <form>). Like a browser with scripting
-// enabled it does not look inside <noscript>, and it does not parse
-// <iframe srcdoc> documents. URLs are resolved as the WHATWG URL Standard
+// input, and tracks only the context the HTML tree builder would use here:
+// the <head>, open <picture>/<video>/<audio> elements, SVG and MathML
+// content (with its breakout tags and <foreignObject>), the open <form>
+// (a nested <form> start tag is ignored, as browsers do). Like a browser
+// with scripting enabled it does not look inside <noscript>; it does not
+// parse <iframe srcdoc> documents; <template> content is reported as if
+// instantiated; <a ping> and URLs built by scripts are out of its reach. URLs are resolved as the WHATWG URL Standard
 // does for the cases that change the outcome (whitespace and control
 // characters stripped, backslashes as slashes, "http:host" and "///host"
 // forms), then with net/url. Subresources are resolved against the base URL
@@ -125,18 +128,18 @@ func (k Kind) String() string {
 
 // Resource is one subresource the page makes the browser fetch.
 type Resource struct {
-	URL         string // absolute, resolved; "" when it could not be resolved (see Problem)
-	Kind        Kind   // what it is loaded as
-	Active      bool   // blockable mixed content category (true) or upgradeable (false)
-	Tag, Attr   string // element and attribute it came from ("img", "srcset"); Attr "style" or Tag "style" for CSS
-	Line        int    // 1-based line of the element (of the url() for <style> blocks)
-	Integrity   string // integrity attribute value, as written
-	HasIntegrity bool  // the element has an integrity attribute (possibly empty)
-	CrossOrigin string // crossorigin attribute value; see HasCrossOrigin
-	HasCrossOrigin bool // the element has a crossorigin attribute (a CORS request)
-	Upgraded    bool   // an enforced upgrade-insecure-requests policy applies to it
-	Evidence    string // the tag as written (control characters as spaces), at most 200 bytes
-	Problem     string // why URL is empty, or another problem with this resource
+	URL            string // absolute, resolved; "" when it could not be resolved (see Problem); data: URLs cut to 100 bytes
+	Kind           Kind   // what it is loaded as
+	Active         bool   // blockable mixed content category (true) or upgradeable (false)
+	Tag, Attr      string // element and attribute it came from ("img", "srcset"); Attr "style" or Tag "style" for CSS
+	Line           int    // 1-based line of the element (of the url() for <style> blocks)
+	Integrity      string // integrity attribute value, as written
+	HasIntegrity   bool   // the element has an integrity attribute (possibly empty)
+	CrossOrigin    string // crossorigin attribute value; see HasCrossOrigin
+	HasCrossOrigin bool   // the element has a crossorigin attribute (a CORS request)
+	Upgraded       bool   // an enforced upgrade-insecure-requests policy applies to it
+	Evidence       string // the tag as written (control characters as spaces), at most 200 bytes
+	Problem        string // why URL is empty
 }
 
 // Form is one place that submits the page's data: a <form>, or a submit
@@ -147,7 +150,7 @@ type Form struct {
 	Tag      string // "form", "button" or "input"
 	Attr     string // "action" or "formaction"
 	Line     int    // 1-based line of the element
-	Evidence string // the tag as written, at most 200 bytes
+	Evidence string // the tag as written (control characters as spaces), at most 200 bytes
 	Problem  string // why Action is empty
 }
 
@@ -160,8 +163,8 @@ type MetaPolicy struct {
 
 // Problem is something Parse could not interpret, with its line.
 type Problem struct {
-	Line int
-	Msg  string
+	Line int    // 1-based line of the element concerned
+	Msg  string // what is wrong
 }
 
 // String formats the problem as "line N: message".
@@ -173,7 +176,7 @@ type Page struct {
 	Base      string       // the document base URL: the first <base href>, else URL
 	Resources []Resource   // in document order
 	Forms     []Form       // in document order
-	MetaCSP   []MetaPolicy // <meta http-equiv="Content-Security-Policy"> elements
+	MetaCSP   []MetaPolicy // <meta http-equiv="Content-Security-Policy"> elements (at most MaxProblems)
 	// UpgradeInsecure is true when an enforced policy asks for
 	// upgrade-insecure-requests: a <meta> in the head (Parse) or the
 	// response header (UpgradeAll). Form submissions are then upgraded.
@@ -293,15 +296,16 @@ type parser struct {
 	line     int      // line at the start of the next token
 	prevCR   bool     // the previous byte was '\r' (for "\r\n" spanning tokens)
 
-	afterHead bool   // the implicit or explicit </head> has been passed
-	rawElem   string // element whose raw text the next text token is
-	svgDepth  int    // open <svg> elements
+	afterHead bool      // the implicit or explicit </head> has been passed
+	rawElem   string    // element whose raw text the next text token is
+	ns        []string  // open <svg>/<math> ("svg", "math") and <foreignObject> ("html")
 	ctx       []ctxElem // open <picture>, <video> and <audio> elements
 	form      *openForm // the <form> open at this point, if any
 	uir       bool      // an enforced <meta> upgrade-insecure-requests was seen
 	urlBytes  int       // bytes of URLs kept so far
 
-	forms []pendingForm // forms to resolve at the end
+	forms  []pendingForm   // forms to resolve at the end
+	limits map[string]bool // limit messages already recorded
 }
 
 // ctxElem is an open element that changes how <source> is fetched.
@@ -344,7 +348,7 @@ func (p *parser) token(z *html.Tokenizer, tt html.TokenType) {
 	switch tt {
 	case html.TextToken:
 		if rawElem == "style" {
-			p.scanCSS(string(raw), line, "", "style")
+			p.scanCSS(string(raw), line)
 		}
 		if rawElem == "" && !p.afterHead && strings.TrimLeft(string(raw), " \t\n\f\r") != "" {
 			p.afterHead = true
@@ -359,14 +363,27 @@ func (p *parser) token(z *html.Tokenizer, tt html.TokenType) {
 			k, v, more = z.TagAttr()
 			as = append(as, attr{string(k), string(v)})
 		}
+		foreign := p.inForeign()
+		if foreign && breaksOut(tag, as) {
+			p.leaveForeign()
+			foreign = false
+		}
 		if rawTextTags[tag] {
-			if p.svgDepth > 0 && tag != "iframe" && tag != "noembed" && tag != "noframes" && tag != "plaintext" {
+			if foreign { // <svg><style> is an ordinary element
 				z.NextIsNotRawText()
 			} else {
 				p.rawElem = tag
 			}
 		}
-		p.startTag(tag, as, tt == html.SelfClosingTagToken, line, ev)
+		el := element{tag: tag, a: as, line: line, ev: ev}
+		if foreign {
+			p.foreignTag(el, tt == html.SelfClosingTagToken)
+		} else {
+			if tag == "image" { // HTML parses <image> as <img>
+				el.tag = "img"
+			}
+			p.startTag(el, tt == html.SelfClosingTagToken)
+		}
 	case html.EndTagToken:
 		name, _ := z.TagName()
 		p.endTag(string(name))
@@ -428,11 +445,13 @@ func (p *parser) problem(line int, msg string) {
 
 // truncate records that a limit was hit, once per message.
 func (p *parser) truncate(msg string) {
-	for _, pr := range p.page.Problems {
-		if pr.Msg == msg {
-			return
-		}
+	if p.limits[msg] {
+		return
 	}
+	if p.limits == nil {
+		p.limits = map[string]bool{}
+	}
+	p.limits[msg] = true
 	p.page.Truncated = true
 	if len(p.page.Problems) < MaxProblems {
 		p.page.Problems = append(p.page.Problems, Problem{p.line, msg})
@@ -443,10 +462,10 @@ func (p *parser) endTag(tag string) {
 	switch tag {
 	case "head", "body", "html", "br":
 		p.afterHead = true
-	case "svg":
-		if p.svgDepth > 0 {
-			p.svgDepth--
-		}
+	case "svg", "math":
+		p.popForeign(tag)
+	case "foreignobject":
+		p.popForeign("html")
 	case "picture", "video", "audio":
 		for i := len(p.ctx) - 1; i >= 0; i-- {
 			if p.ctx[i].tag == tag {
@@ -462,24 +481,84 @@ func (p *parser) endTag(tag string) {
 // maxCtx bounds the <picture>/<video>/<audio> stack on hostile nesting.
 const maxCtx = 64
 
-func (p *parser) startTag(tag string, a attrs, selfClosing bool, line int, ev string) {
+// breakoutTags end SVG and MathML content (HTML, "parsing tokens in
+// foreign content").
+var breakoutTags = map[string]bool{
+	"b": true, "big": true, "blockquote": true, "body": true, "br": true, "center": true,
+	"code": true, "dd": true, "div": true, "dl": true, "dt": true, "em": true, "embed": true,
+	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true, "head": true,
+	"hr": true, "i": true, "img": true, "li": true, "listing": true, "menu": true, "meta": true,
+	"nobr": true, "ol": true, "p": true, "pre": true, "ruby": true, "s": true, "small": true,
+	"span": true, "strong": true, "strike": true, "sub": true, "sup": true, "table": true,
+	"tt": true, "u": true, "ul": true, "var": true,
+}
+
+func breaksOut(tag string, a attrs) bool {
+	if tag == "font" {
+		for _, k := range []string{"color", "face", "size"} {
+			if _, ok := a.get(k); ok {
+				return true
+			}
+		}
+	}
+	return breakoutTags[tag]
+}
+
+// maxNS bounds the foreign-content stack on hostile nesting.
+const maxNS = 64
+
+// inForeign reports whether tags are currently SVG or MathML elements.
+func (p *parser) inForeign() bool { return len(p.ns) > 0 && p.ns[len(p.ns)-1] != "html" }
+
+// leaveForeign closes the open SVG and MathML elements up to the nearest
+// HTML integration point.
+func (p *parser) leaveForeign() {
+	for p.inForeign() {
+		p.ns = p.ns[:len(p.ns)-1]
+	}
+}
+
+func (p *parser) pushNS(kind string) {
+	if len(p.ns) < maxNS {
+		p.ns = append(p.ns, kind)
+	}
+}
+
+// popForeign closes the innermost open entry of the given kind ("svg",
+// "math" or "html" for </foreignObject>) and everything inside it.
+func (p *parser) popForeign(kind string) {
+	for i := len(p.ns) - 1; i >= 0; i-- {
+		if p.ns[i] == kind {
+			p.ns = p.ns[:i]
+			return
+		}
+	}
+}
+
+// foreignTag handles a start tag inside <svg> or <math>.
+func (p *parser) foreignTag(el element, selfClosing bool) {
+	p.afterHead = true
+	switch el.tag {
+	case "svg", "math":
+		if !selfClosing {
+			p.pushNS(el.tag)
+		}
+	case "foreignobject": // its content is HTML again
+		if !selfClosing && p.ns[len(p.ns)-1] == "svg" {
+			p.pushNS("html")
+		}
+	case "image", "feimage":
+		p.svgHref(el, KindImage, false)
+	case "script":
+		p.svgHref(el, KindScript, true)
+	}
+	p.styleAttr(el)
+}
+
+func (p *parser) startTag(el element, selfClosing bool) {
+	tag, a := el.tag, el.a
 	if !headTags[tag] {
 		p.afterHead = true
-	}
-	el := element{tag: tag, a: a, line: line, ev: ev}
-	if p.svgDepth > 0 {
-		switch tag {
-		case "svg":
-			if !selfClosing {
-				p.svgDepth++
-			}
-		case "image", "feimage":
-			p.svgHref(el, KindImage, false)
-		case "script":
-			p.svgHref(el, KindScript, true)
-		}
-		p.styleAttr(el)
-		return
 	}
 	switch tag {
 	case "base":
@@ -535,9 +614,9 @@ func (p *parser) startTag(tag string, a attrs, selfClosing bool, line int, ev st
 		p.formTag(el)
 	case "body", "table", "td", "th":
 		p.single(el, "background", KindImage, false)
-	case "svg":
+	case "svg", "math":
 		if !selfClosing {
-			p.svgDepth++
+			p.pushNS(tag)
 		}
 	}
 	p.styleAttr(el)
@@ -573,6 +652,28 @@ func (p *parser) resource(el element, attrName, raw string, kind Kind, active bo
 		r.URL = u
 	}
 	p.page.Resources = append(p.page.Resources, r)
+}
+
+// checkDigestLengths records a problem when an integrity attribute's
+// well-formed hashes all have the wrong length: such metadata never
+// matches, so browsers refuse the resource.
+func (p *parser) checkDigestLengths(el element) {
+	integrity, ok := el.a.get("integrity")
+	if !ok {
+		return
+	}
+	hashes, ok := parseIntegrity(integrity)
+	if !ok {
+		return // reported by Check as content.sri-missing when it matters
+	}
+	for _, h := range hashes {
+		if digestLen(h.value) == digestSizes[h.algo] {
+			return
+		}
+	}
+	h := hashes[0]
+	p.problem(el.line, fmt.Sprintf("<%s integrity>: %s digest %.24q is %d bytes, not %d: it never matches, so browsers refuse the resource",
+		el.tag, h.algo, h.value, digestLen(h.value), digestSizes[h.algo]))
 }
 
 // single adds the resource named by attribute attrName, if present and
@@ -666,6 +767,7 @@ func (p *parser) scriptTag(el element) {
 		return // a data block: browsers do not fetch it
 	}
 	p.single(el, "src", KindScript, true)
+	p.checkDigestLengths(el)
 }
 
 func (p *parser) svgHref(el element, kind Kind, active bool) {
@@ -684,6 +786,7 @@ var iconRels = map[string]bool{
 func (p *parser) linkTag(el element) {
 	rel, _ := el.a.get("rel")
 	_, cors := el.a.get("crossorigin")
+	p.checkDigestLengths(el)
 	seen := map[Kind]bool{}
 	add := func(attrName string, kind Kind, active bool) {
 		if !seen[kind] {
@@ -768,6 +871,9 @@ func normalizeMethod(m string) string {
 }
 
 func (p *parser) formTag(el element) {
+	if p.form != nil {
+		return // browsers ignore a <form> start tag inside an open form
+	}
 	m, _ := el.a.get("method")
 	method := normalizeMethod(m)
 	p.form = &openForm{method: method}
@@ -782,6 +888,9 @@ func (p *parser) formAction(el element) {
 	action, ok := el.a.get("formaction")
 	if !ok {
 		return
+	}
+	if _, owner := el.a.get("form"); p.form == nil && !owner {
+		return // a button outside any form submits nothing
 	}
 	method := "GET"
 	if p.form != nil {
