@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +16,7 @@ import (
 	"github.com/portcullis/portcullis/audit/cert"
 	"github.com/portcullis/portcullis/audit/grade"
 	"github.com/portcullis/portcullis/internal/atomicfile"
-	"github.com/portcullis/portcullis/rules"
+	"github.com/portcullis/portcullis/report"
 )
 
 const auditUsage = `usage: portcullis audit [flags] TARGET...
@@ -46,7 +46,7 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	httpPort := fs.Int("http-port", 0, "plain-HTTP port of every target (default 80, or the port of an http:// target)")
 	concurrency := fs.Int("concurrency", 8, "targets audited at once")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
-	format := fs.String("format", "text", "output format: text or json")
+	format := fs.String("format", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	out := fs.String("out", "", "write the report to this file instead of standard output")
 	failUnder := fs.String("fail-under", "", "exit 1 when a target grades below this letter (A+, A, B, C, D, F)")
 	if err := fs.Parse(args); err != nil {
@@ -55,8 +55,8 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() == 0 {
 		return usageError{"audit needs at least one target\n\n" + auditUsage}
 	}
-	if *format != "text" && *format != "json" {
-		return usageError{fmt.Sprintf("unknown format %q (use text or json)", *format)}
+	if !slices.Contains(report.Formats(), *format) {
+		return usageError{fmt.Sprintf("unknown format %q (use %s)", *format, strings.Join(report.Formats(), ", "))}
 	}
 	if *failUnder != "" && !grade.Valid(*failUnder) {
 		return usageError{fmt.Sprintf("--fail-under %q is not a grade (A+, A, B, C, D, F)", *failUnder)}
@@ -106,19 +106,9 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	if *out != "" {
 		w = &buf
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(reports); err != nil {
-			return err
-		}
-	} else {
-		for i, r := range reports {
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
-			printReport(w, r)
-		}
+	meta := report.Meta{Tool: "portcullis", Version: version, Generated: time.Now()}
+	if err := report.Write(*format, w, reports, meta); err != nil {
+		return err
 	}
 	if *out != "" {
 		if err := atomicfile.Write(*out, []byte(buf.String()), 0o644); err != nil {
@@ -127,7 +117,7 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	}
 	failed := 0
 	for _, r := range reports {
-		if len(r.Errors) > 0 && r.Cert == nil {
+		if !report.Audited(r) {
 			failed++ // nothing could be audited
 		} else if *failUnder != "" && !grade.AtLeast(r.Grade.Letter, *failUnder) {
 			failed++
@@ -159,34 +149,4 @@ func parseResolve(s string) (string, string, error) {
 		return "", "", bad
 	}
 	return strings.ToLower(name) + ":" + port, strings.Trim(addr, "[]"), nil
-}
-
-// printReport writes one target's report for people.
-func printReport(w io.Writer, r audit.Report) {
-	fmt.Fprintf(w, "%s  grade %s (%d/100)  in %s\n", r.Target, r.Grade.Letter, r.Grade.Score, r.Duration.Round(time.Millisecond))
-	if c := r.Cert; c != nil {
-		trusted := "trusted"
-		if !c.Trusted {
-			trusted = "NOT trusted"
-		}
-		fmt.Fprintf(w, "  certificate: %s, %s, %s, %d days left, %s\n", strings.Join(c.Names, ","), c.KeyType, c.Issuer, c.DaysLeft, trusted)
-	}
-	for _, cap := range r.Grade.Caps {
-		fmt.Fprintf(w, "  capped by %s\n", cap)
-	}
-	for _, e := range r.Errors {
-		fmt.Fprintf(w, "  error: %s\n", e)
-	}
-	if len(r.Findings) == 0 {
-		fmt.Fprintln(w, "  no findings")
-	}
-	for _, f := range r.Findings {
-		fmt.Fprintf(w, "  [%s] %s: %s\n", f.Severity, f.Rule, f.Message)
-		if f.Evidence != "" {
-			fmt.Fprintf(w, "      evidence: %s\n", f.Evidence)
-		}
-		if rule, ok := rules.Get(f.Rule); ok && f.Severity > rules.Info {
-			fmt.Fprintf(w, "      fix: %s\n", rule.Fix)
-		}
-	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"encoding/pem"
+	"encoding/xml"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/internal/testutil"
+	"github.com/portcullis/portcullis/report"
 )
 
 // freeAddr returns a loopback address nothing listens on now.
@@ -84,18 +85,18 @@ contact = ["mailto:security@shop.test"]
 	code, o, e := runCLI(t, "audit", "--ca", caFile, "--format", "json", "--fail-under", "A+", "--paths", "/login",
 		"--resolve", "shop.test:"+httpsPort+":127.0.0.1", "--resolve", "shop.test:"+httpPort+":127.0.0.1",
 		"--http-port", httpPort, "https://shop.test:"+httpsPort)
-	var reps []audit.Report
-	if err := json.Unmarshal([]byte(o), &reps); err != nil || len(reps) != 1 {
+	var doc report.Document
+	if err := json.Unmarshal([]byte(o), &doc); err != nil || doc.Schema != report.Schema || len(doc.Targets) != 1 {
 		t.Fatalf("audit output (exit %d): %v\n%s\n%s", code, err, o, e)
 	}
-	r := reps[0]
+	r := doc.Targets[0]
 	for _, f := range r.Findings {
 		if f.Severity > 0 {
-			t.Errorf("finding above informational: %s", f)
+			t.Errorf("finding above informational: %+v", f)
 		}
 	}
-	if code != 0 || r.Grade.Letter != "A+" || r.Cert == nil || !r.Cert.Trusted {
-		t.Errorf("exit %d, grade %+v, cert %+v\n%s", code, r.Grade, r.Cert, e)
+	if code != 0 || r.Grade.Letter != "A+" || r.Certificate == nil || !r.Certificate.Trusted || !r.Audited {
+		t.Errorf("exit %d, grade %+v, cert %+v\n%s", code, r.Grade, r.Certificate, e)
 	}
 }
 
@@ -106,6 +107,7 @@ func TestAuditUsage(t *testing.T) {
 	}{
 		{[]string{"audit"}, "at least one target"},
 		{[]string{"audit", "--format", "xml", "example.com"}, "unknown format"},
+		{[]string{"audit", "--format", "SARIF", "example.com"}, "use text, json, markdown, html, junit, sarif"},
 		{[]string{"audit", "--fail-under", "Z", "example.com"}, "not a grade"},
 		{[]string{"audit", "--resolve", "nope", "example.com"}, "NAME:PORT:ADDR"},
 		{[]string{"audit", "--pin", "sha1/x", "example.com"}, "sha256/"},
@@ -126,5 +128,72 @@ func TestAuditUnreachable(t *testing.T) {
 	code, o, _ := runCLI(t, "audit", "--timeout", "2s", "--http-port", port, "https://127.0.0.1:"+port)
 	if code != 1 || !strings.Contains(o, "error:") {
 		t.Errorf("exit %d:\n%s", code, o)
+	}
+}
+
+// TestAuditFormats audits one loopback TLS server in every format, to
+// files with --out: each is well-formed and they agree on the findings.
+func TestAuditFormats(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "x", Path: "/"})
+		fmt.Fprint(w, "<!doctype html><title>app</title>")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	_, httpPort, _ := net.SplitHostPort(freeAddr(t))
+
+	out := map[string]string{}
+	for _, format := range report.Formats() {
+		file := filepath.Join(dir, "report."+format)
+		code, o, e := runCLI(t, "audit", "--ca", caFile, "--timeout", "5s", "--http-port", httpPort, "--format", format, "--out", file, srv.URL)
+		b, err := os.ReadFile(file)
+		if code != 0 || err != nil || o != "" || len(b) == 0 {
+			t.Fatalf("%s: exit %d, %v, stdout %q\n%s", format, code, err, o, e)
+		}
+		out[format] = string(b)
+	}
+	var doc report.Document
+	if err := json.Unmarshal([]byte(out["json"]), &doc); err != nil || len(doc.Targets) != 1 || !doc.Targets[0].Audited {
+		t.Fatalf("json: %v\n%s", err, out["json"])
+	}
+	tr := doc.Targets[0]
+	hasCookie := false
+	for _, f := range tr.Findings {
+		hasCookie = hasCookie || f.Rule == "cookie.secure-missing"
+	}
+	if !hasCookie || tr.Grade.Letter == "A+" {
+		t.Errorf("json: grade %s, findings %+v", tr.Grade.Letter, tr.Findings)
+	}
+	var sarif struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Results []struct {
+				RuleID string `json:"ruleId"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out["sarif"]), &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) != 1 ||
+		len(sarif.Runs[0].Results) != len(tr.Findings) {
+		t.Errorf("sarif: %v, %+v", err, sarif)
+	}
+	var junit struct {
+		Suites []struct {
+			Failures int `xml:"failures,attr"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal([]byte(out["junit"]), &junit); err != nil || len(junit.Suites) != 1 || junit.Suites[0].Failures == 0 {
+		t.Errorf("junit: %v, %+v", err, junit)
+	}
+	for format, want := range map[string]string{
+		"text":     "grade " + tr.Grade.Letter,
+		"markdown": "- [ ] Cookies have the Secure flag",
+		"html":     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
+	} {
+		if !strings.Contains(out[format], want) {
+			t.Errorf("%s lacks %q:\n%s", format, want, out[format])
+		}
 	}
 }

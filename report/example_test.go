@@ -1,0 +1,36 @@
+package report_test
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/grade"
+	"github.com/portcullis/portcullis/report"
+	"github.com/portcullis/portcullis/rules"
+)
+
+// Write renders the reports of `portcullis audit` in the format named on
+// the command line (--format).
+func ExampleWrite() {
+	f := rules.NewFinding("hsts.max-age-short", "max-age=300 is below one year (31536000)")
+	f.Evidence = "max-age=300"
+	reps := []audit.Report{{
+		Target:   "shop.example",
+		Grade:    grade.Of([]rules.Finding{f}),
+		Findings: []rules.Finding{f},
+		Duration: 850 * time.Millisecond,
+	}}
+	meta := report.Meta{Tool: "portcullis", Version: "1.0.0", Generated: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)}
+	if err := report.Write("text", os.Stdout, reps, meta); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Println(report.Write("yaml", os.Stdout, reps, meta))
+	// Output:
+	// shop.example  grade A (96/100)  in 850ms
+	//   [low] hsts.max-age-short: max-age=300 is below one year (31536000)
+	//       evidence: max-age=300
+	//       fix: Raise `max-age` to at least 31536000 (one year) once the site works reliably over HTTPS; two years (63072000) is common.
+	// report: unknown format "yaml" (want one of text, json, markdown, html, junit, sarif)
+}

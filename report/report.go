@@ -1,0 +1,257 @@
+// Package report renders the results of `portcullis audit` ([audit.Report]
+// values) for people and for machines: plain text for a terminal, a stable
+// JSON document, a Markdown security review (the familiar
+// SECURITY_REVIEW.md: implemented measures, testing checklist, findings,
+// recommendations), the same review as one self-contained HTML page,
+// JUnit XML and SARIF 2.1.0 for CI.
+//
+// Every renderer takes a [Meta] whose Generated time is injected, so the
+// same reports give byte-identical output. Findings' messages, evidence
+// and targets, certificate names and probe errors come from the audited
+// site and are treated as hostile: Markdown escapes them and puts evidence
+// in code spans on one line, HTML escapes them with html/template and the
+// page carries a Content-Security-Policy that forbids scripts and any
+// external resource, XML replaces characters XML cannot carry, and text
+// output shows control characters as Go escapes (\n, \x1b) so a header
+// value cannot move the cursor of the terminal printing it.
+//
+// # Evaluated rules
+//
+// A rule counts as evaluated on a target when its category is among
+// [Meta].Categories (by default [DefaultCategories]: redirects, HSTS,
+// cookies, headers, CSP, CORS, certificate, security.txt), or when a
+// finding names it. Rules a live audit cannot observe (cert.key-permissions,
+// a check of a private key file) are never evaluated, and
+// redirect.http-form-action only with the content category (the page
+// analysis finds such forms). An evaluated rule
+// passes when no finding names it; a category is an implemented measure
+// when none of its findings is above informational. A target that could
+// not be audited (errors and no certificate, the same test as
+// `portcullis audit` uses for its exit status) has no measures and no
+// passed rules.
+//
+// # JSON schema "portcullis.audit/v1"
+//
+// [JSON] writes one [Document]; its Go types are the schema, and a change
+// that breaks a consumer gets a new schema name. Field by field:
+//
+//	schema        "portcullis.audit/v1"
+//	tool          the tool's name, "portcullis"
+//	version       the tool's version ("dev" for a development build)
+//	generated     when the report was written, RFC 3339 in UTC
+//	targets[]     one per audited target, in the order given:
+//	  target        the target, host[:port]
+//	  audited       false when nothing could be audited (errors, no certificate)
+//	  grade.letter  "A+", "A", "B", "C", "D", "F" ("" when the audit did not run)
+//	  grade.score   0..100
+//	  grade.caps[]  the findings that capped the letter, "rule: letter"
+//	  grade.deductions[]  {rule, severity, points, count}: each failed rule's cost
+//	  certificate   null, or {subject, issuer, names[], not_before, not_after,
+//	                days_left, key_type, signature, serial, spki_sha256, trusted}
+//	  findings[]    {rule, severity, title, category, message, evidence, target,
+//	                fix, references[]}; severity is "info", "low", "medium",
+//	                "high" or "critical"; title, category, fix and references
+//	                come from the rule catalog (empty for a rule it lacks);
+//	                evidence is the raw observed value (a header, a cookie
+//	                line without its value), "" when there is none
+//	  errors[]      probes that could not run
+//	  duration_ms   how long the target's audit took
+//
+// Arrays are always present (possibly empty), never null; certificate is
+// null when no certificate was read.
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/rules"
+)
+
+// Meta describes the run that produced the reports.
+type Meta struct {
+	Tool    string // tool name; "portcullis" when empty
+	Version string // tool version; "dev" when empty
+	// Generated is when the reports were made; it is printed in every
+	// format but text. Inject it for deterministic output; the zero time
+	// means now.
+	Generated time.Time
+	// Categories are the rule categories the audit evaluates (see the
+	// package documentation); nil means DefaultCategories().
+	Categories []rules.Category
+}
+
+// DefaultCategories returns the rule categories `portcullis audit`
+// evaluates on every target today.
+func DefaultCategories() []rules.Category {
+	return []rules.Category{rules.Redirect, rules.HSTS, rules.Cookies, rules.Headers, rules.CSP, rules.CORS, rules.Certificate, rules.SecurityTxt}
+}
+
+func (m Meta) withDefaults() Meta {
+	if m.Tool == "" {
+		m.Tool = "portcullis"
+	}
+	if m.Version == "" {
+		m.Version = "dev"
+	}
+	if m.Generated.IsZero() {
+		m.Generated = time.Now()
+	}
+	m.Generated = m.Generated.UTC()
+	if m.Categories == nil {
+		m.Categories = DefaultCategories()
+	}
+	return m
+}
+
+// renderers are the formats, in the order Formats lists them.
+var renderers = []struct {
+	name string
+	fn   func(io.Writer, []audit.Report, Meta) error
+}{
+	{"text", Text},
+	{"json", JSON},
+	{"markdown", Markdown},
+	{"html", HTML},
+	{"junit", JUnit},
+	{"sarif", SARIF},
+}
+
+// Formats returns the names Write accepts: text, json, markdown, html,
+// junit, sarif.
+func Formats() []string {
+	out := make([]string, len(renderers))
+	for i, r := range renderers {
+		out[i] = r.name
+	}
+	return out
+}
+
+// Write renders reps in the named format (one of Formats, exactly as
+// listed) to w. An unknown format is an error and writes nothing.
+func Write(format string, w io.Writer, reps []audit.Report, m Meta) error {
+	for _, r := range renderers {
+		if r.name == format {
+			return r.fn(w, reps, m)
+		}
+	}
+	return fmt.Errorf("report: unknown format %q (want one of %s)", format, strings.Join(Formats(), ", "))
+}
+
+// validate rejects what no format can represent: severities outside the
+// defined range.
+func validate(reps []audit.Report) error {
+	for i, r := range reps {
+		for j, f := range r.Findings {
+			if f.Severity < rules.Info || f.Severity > rules.Critical {
+				return fmt.Errorf("report: target %d (%q), finding %d (%s): invalid severity %d", i+1, r.Target, j+1, f.Rule, int(f.Severity))
+			}
+		}
+		for _, d := range r.Grade.Deductions {
+			if d.Severity < rules.Info || d.Severity > rules.Critical {
+				return fmt.Errorf("report: target %d (%q), deduction %s: invalid severity %d", i+1, r.Target, d.Rule, int(d.Severity))
+			}
+		}
+	}
+	return nil
+}
+
+// Audited reports whether anything could be audited on the target: a
+// report with errors and no certificate is an unreachable target.
+func Audited(r audit.Report) bool { return len(r.Errors) == 0 || r.Cert != nil }
+
+// visible returns s with invalid UTF-8 replaced by U+FFFD and control and
+// bidirectional-formatting characters written as Go escapes (\n, \t,
+// \x1b, \u202e), so that hostile text stays on one line and cannot
+// reorder or restyle what surrounds it.
+func visible(s string) string {
+	if isPlain(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteRune(utf8.RuneError)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x80 && unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.IsControl(r) || unsafeFormat(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func isPlain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// unsafeFormat reports the invisible characters that change how the text
+// around them displays: bidirectional overrides and isolates, line and
+// paragraph separators.
+func unsafeFormat(r rune) bool {
+	return (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f ||
+		r == 0x061c || r == 0x2028 || r == 0x2029
+}
+
+// sevCounts counts findings by severity (index = rules.Severity).
+func sevCounts(fs []rules.Finding) [5]int {
+	var n [5]int
+	for _, f := range fs {
+		if f.Severity >= rules.Info && f.Severity <= rules.Critical {
+			n[f.Severity]++
+		}
+	}
+	return n
+}
+
+// severitiesDesc lists the severities, worst first.
+var severitiesDesc = []rules.Severity{rules.Critical, rules.High, rules.Medium, rules.Low, rules.Info}
+
+// countsText is "1 critical, 2 high" for the non-zero counts above info,
+// or "no findings above info".
+func countsText(n [5]int) string {
+	var parts []string
+	for _, s := range severitiesDesc[:4] {
+		if n[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
+		}
+	}
+	if len(parts) == 0 {
+		return "no findings above info"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// sortedCategories returns cats in the catalog's display order, without
+// duplicates.
+func sortedCategories(cats []rules.Category) []rules.Category {
+	var out []rules.Category
+	for _, c := range rules.Categories() {
+		if slices.Contains(cats, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,68 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/rules"
+)
+
+// Text writes the reports for a terminal: per target the grade, the
+// certificate, the caps, the errors and every finding with its evidence
+// and fix; then, when there are several targets, one summary line each.
+// Text from the audited site is shown with control characters escaped.
+// Meta is not printed.
+func Text(w io.Writer, reps []audit.Report, m Meta) error {
+	bw := bufio.NewWriter(w)
+	for i, r := range reps {
+		if i > 0 {
+			fmt.Fprintln(bw)
+		}
+		textTarget(bw, r)
+	}
+	if len(reps) > 1 {
+		fmt.Fprintln(bw)
+		fmt.Fprintln(bw, "summary:")
+		for _, r := range reps {
+			if !Audited(r) {
+				fmt.Fprintf(bw, "  %-2s  not audited  %s  (%d errors)\n", "-", visible(r.Target), len(r.Errors))
+				continue
+			}
+			fmt.Fprintf(bw, "  %-2s  %3d/100  %s  %s\n", letterOf(r.Grade), r.Grade.Score, visible(r.Target), countsText(sevCounts(r.Findings)))
+		}
+	}
+	return bw.Flush()
+}
+
+// textTarget writes one target's report.
+func textTarget(w io.Writer, r audit.Report) {
+	if Audited(r) {
+		fmt.Fprintf(w, "%s  grade %s (%d/100)  in %s\n", visible(r.Target), r.Grade.Letter, r.Grade.Score, r.Duration.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(w, "%s  not audited  in %s\n", visible(r.Target), r.Duration.Round(time.Millisecond))
+	}
+	if c := r.Cert; c != nil {
+		fmt.Fprintf(w, "  certificate: %s\n", certLine(c))
+	}
+	for _, cap := range r.Grade.Caps {
+		fmt.Fprintf(w, "  capped by %s\n", visible(cap))
+	}
+	for _, e := range r.Errors {
+		fmt.Fprintf(w, "  error: %s\n", visible(e))
+	}
+	if len(r.Findings) == 0 {
+		fmt.Fprintln(w, "  no findings")
+	}
+	for _, f := range r.Findings {
+		fmt.Fprintf(w, "  [%s] %s: %s\n", f.Severity, visible(f.Rule), visible(f.Message))
+		if f.Evidence != "" {
+			fmt.Fprintf(w, "      evidence: %s\n", visible(f.Evidence))
+		}
+		if rule, ok := rules.Get(f.Rule); ok && f.Severity > rules.Info {
+			fmt.Fprintf(w, "      fix: %s\n", rule.Fix)
+		}
+	}
+}
