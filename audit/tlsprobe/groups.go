@@ -5,7 +5,6 @@ import (
 	"crypto/ecdh"
 	"crypto/mlkem"
 	"crypto/rand"
-	"errors"
 	"fmt"
 )
 
@@ -180,5 +179,3 @@ func (ks *keyShare) sharedSecret(server []byte) ([]byte, error) {
 	}
 	return append(ecSecret, kemSecret...), nil
 }
-
-var errNoShare = errors.New("no key share")
