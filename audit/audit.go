@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -29,12 +30,15 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/audit/cert"
+	"github.com/portcullis/portcullis/audit/content"
 	"github.com/portcullis/portcullis/audit/cookies"
 	"github.com/portcullis/portcullis/audit/grade"
 	"github.com/portcullis/portcullis/audit/headers"
 	"github.com/portcullis/portcullis/audit/hsts"
 	"github.com/portcullis/portcullis/audit/redirects"
 	"github.com/portcullis/portcullis/audit/sectxt"
+	"github.com/portcullis/portcullis/audit/tlsprobe"
+	"github.com/portcullis/portcullis/csp"
 	"github.com/portcullis/portcullis/rules"
 )
 
@@ -58,6 +62,9 @@ type Options struct {
 	Now func() time.Time
 	// MaxBody bounds each page read. Default 2 MiB.
 	MaxBody int64
+	// NoTLSProbe skips the enumeration of protocol versions and cipher
+	// suites (package tlsprobe).
+	NoTLSProbe bool
 }
 
 // Target is one site to audit.
@@ -119,10 +126,11 @@ func hostPort(h string, p, def int) string {
 
 // Report is the audit of one target.
 type Report struct {
-	Target   string          `json:"target"`
-	Grade    grade.Grade     `json:"grade"`
-	Findings []rules.Finding `json:"findings"`
-	Cert     *cert.Info      `json:"certificate,omitempty"`
+	Target   string           `json:"target"`
+	Grade    grade.Grade      `json:"grade"`
+	Findings []rules.Finding  `json:"findings"`
+	Cert     *cert.Info       `json:"certificate,omitempty"`
+	TLS      *tlsprobe.Report `json:"tls,omitempty"`
 	// Errors are probes that could not run (connection refused…).
 	Errors   []string      `json:"errors,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
@@ -181,6 +189,20 @@ func (a *auditor) run(ctx context.Context) Report {
 	a.client = a.newClient()
 	defer a.client.CloseIdleConnections()
 
+	// The TLS enumeration runs beside the HTTP probes.
+	var tlsRep *tlsprobe.Report
+	var tlsErr error
+	tlsDone := make(chan struct{})
+	go func() {
+		defer close(tlsDone)
+		if a.o.NoTLSProbe {
+			return
+		}
+		tlsRep, tlsErr = tlsprobe.Probe(ctx, hostPort(a.t.Host, a.t.HTTPSPort, 0), tlsprobe.Options{
+			Timeout: a.o.Timeout, ServerName: a.t.Host, Dial: a.dial,
+		})
+	}()
+
 	// Plain HTTP: the redirect chain.
 	startURL := a.t.httpURL("/")
 	hops, httpListening, overHTTP := a.chain(ctx, startURL)
@@ -196,6 +218,14 @@ func (a *auditor) run(ctx context.Context) Report {
 		if err != nil {
 			a.fail("GET %s: %v", a.t.httpsURL(p), err)
 			continue
+		}
+		if isHTML(resp.Header.Get("Content-Type")) {
+			if page, err := content.Parse(a.t.httpsURL(p), io.LimitReader(resp.Body, a.o.MaxBody), a.o.MaxBody); err == nil {
+				if upgradesInsecure(resp.Header) {
+					page.UpgradeAll()
+				}
+				a.findings = append(a.findings, content.Check(page)...)
+			}
 		}
 		io.Copy(io.Discard, io.LimitReader(resp.Body, a.o.MaxBody))
 		resp.Body.Close()
@@ -216,6 +246,14 @@ func (a *auditor) run(ctx context.Context) Report {
 	})...)
 	a.cors(ctx)
 	a.securityTxt(ctx)
+	<-tlsDone
+	switch {
+	case tlsErr != nil:
+		a.fail("TLS enumeration: %v", tlsErr)
+	case tlsRep != nil:
+		rep.TLS = tlsRep
+		a.findings = append(a.findings, TLSFindings(a.t.String(), tlsRep)...)
+	}
 
 	rep.Findings = dedupe(a.findings)
 	slices.SortStableFunc(rep.Findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
@@ -229,15 +267,8 @@ func (a *auditor) run(ctx context.Context) Report {
 // redirects itself, and reads any certificate (the chain is judged
 // separately, by package cert).
 func (a *auditor) newClient() *http.Client {
-	d := &net.Dialer{Timeout: a.o.Timeout}
 	tr := &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			if to, ok := a.o.Resolve[addr]; ok {
-				_, port, _ := net.SplitHostPort(addr)
-				addr = net.JoinHostPort(to, port)
-			}
-			return d.DialContext(ctx, network, addr)
-		},
+		DialContext:           a.dial,
 		TLSClientConfig:       &tls.Config{InsecureSkipVerify: true}, // judged by package cert, not trusted for anything
 		ForceAttemptHTTP2:     true,
 		ResponseHeaderTimeout: a.o.Timeout,
@@ -249,6 +280,16 @@ func (a *auditor) newClient() *http.Client {
 		Timeout:       a.o.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// dial connects to addr, or to the address Resolve gives for it.
+func (a *auditor) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if to, ok := a.o.Resolve[addr]; ok {
+		_, port, _ := net.SplitHostPort(addr)
+		addr = net.JoinHostPort(to, port)
+	}
+	d := net.Dialer{Timeout: a.o.Timeout}
+	return d.DialContext(ctx, network, addr)
 }
 
 // get fetches u and returns the TLS state of its connection, if any.
@@ -314,6 +355,7 @@ func (a *auditor) cors(ctx context.Context) {
 	for _, origin := range []string{evilOrigin, "null"} {
 		resp, _, err := a.get(ctx, u, http.Header{"Origin": {origin}})
 		if err != nil {
+			a.fail("CORS probe (Origin: %s): %v", origin, err)
 			return
 		}
 		resp.Body.Close()
@@ -350,12 +392,34 @@ func (a *auditor) securityTxt(ctx context.Context) {
 	u := a.t.httpsURL("/.well-known/security.txt")
 	resp, _, err := a.get(ctx, u, nil)
 	if err != nil {
+		a.fail("GET %s: %v", u, err)
 		return
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	a.findings = append(a.findings, sectxt.Check(sectxt.Fetched{URL: u, Status: resp.StatusCode,
 		ContentType: resp.Header.Get("Content-Type"), Body: body}, a.o.Now())...)
+}
+
+// isHTML reports whether a Content-Type is HTML.
+func isHTML(ct string) bool {
+	mt, _, _ := mime.ParseMediaType(ct)
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// upgradesInsecure reports whether an enforced CSP header has
+// upgrade-insecure-requests, which makes browsers fetch http://
+// subresources over HTTPS.
+func upgradesInsecure(h http.Header) bool {
+	for _, v := range h.Values("Content-Security-Policy") {
+		ps, _ := csp.ParseListDetailed(v)
+		for _, p := range ps {
+			if p.Has("upgrade-insecure-requests") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // dedupe drops findings identical in rule, message and target.

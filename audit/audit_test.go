@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"fmt"
+	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -21,6 +23,7 @@ import (
 	"github.com/portcullis/portcullis/csp"
 	"github.com/portcullis/portcullis/rules"
 	"github.com/portcullis/portcullis/securitytxt"
+	"github.com/portcullis/portcullis/server"
 	"github.com/portcullis/portcullis/shield"
 )
 
@@ -82,6 +85,13 @@ type fixture struct {
 // certificate given.
 func serve(t *testing.T, host string, crt tls.Certificate, handler func(httpsPort int) http.Handler) fixture {
 	t.Helper()
+	return serveTLS(t, host, crt, handler, nil)
+}
+
+// serveTLS is serve with a TLS configuration of its own (nil: portcullis's
+// intermediate profile).
+func serveTLS(t *testing.T, host string, crt tls.Certificate, handler func(httpsPort int) http.Handler, tc *tls.Config) fixture {
+	t.Helper()
 	lnTLS, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -92,8 +102,15 @@ func serve(t *testing.T, host string, crt tls.Certificate, handler func(httpsPor
 	}
 	httpsPort, httpPort := lnTLS.Addr().(*net.TCPAddr).Port, lnHTTP.Addr().(*net.TCPAddr).Port
 	h := handler(httpsPort)
-	s1 := &http.Server{Handler: h, TLSConfig: &tls.Config{Certificates: []tls.Certificate{crt}, NextProtos: []string{"h2", "http/1.1"}}}
-	s2 := &http.Server{Handler: h}
+	if tc == nil { // portcullis's own TLS profile, as `portcullis serve` runs it
+		tc, err = server.TLSConfig(server.ProfileIntermediate, func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &crt, nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	quiet := log.New(io.Discard, "", 0) // the TLS prober's refused handshakes
+	s1 := &http.Server{Handler: h, TLSConfig: tc, ErrorLog: quiet}
+	s2 := &http.Server{Handler: h, ErrorLog: quiet}
 	go s1.ServeTLS(lnTLS, "", "")
 	go s2.Serve(lnHTTP)
 	t.Cleanup(func() { s1.Close(); s2.Close() })
@@ -118,6 +135,11 @@ func app() http.Handler {
 // hardened puts app behind shield as portcullis would: redirect, HSTS
 // with preload, strict CSP, security.txt.
 func hardened(t *testing.T, host string, edit func(*shield.Options)) func(int) http.Handler {
+	return hardenedWith(t, host, edit, app())
+}
+
+// hardenedWith is hardened in front of inner.
+func hardenedWith(t *testing.T, host string, edit func(*shield.Options), inner http.Handler) func(int) http.Handler {
 	return func(httpsPort int) http.Handler {
 		o := shield.Options{
 			Hosts:    []string{host},
@@ -136,7 +158,7 @@ func hardened(t *testing.T, host string, edit func(*shield.Options)) func(int) h
 		if err != nil {
 			t.Fatal(err)
 		}
-		return s.Wrap(app())
+		return s.Wrap(inner)
 	}
 }
 
@@ -216,6 +238,14 @@ func TestMisconfigurations(t *testing.T) {
 			func(h string) func(int) http.Handler { return hardened(t, h, nil) }, []string{"cert.hostname-mismatch"}, "F"},
 		{"self-signed", func(h string) tls.Certificate { return ca.issue(t, certOpts{names: []string{h}, selfSigned: true}) },
 			func(h string) func(int) http.Handler { return hardened(t, h, nil) }, []string{"cert.self-signed"}, "F"},
+		{"mixed content", good, func(h string) func(int) http.Handler {
+			page := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				fmt.Fprint(w, `<!doctype html><title>shop</title><script src="http://cdn.example/app.js"></script>`+
+					`<img src="http://cdn.example/logo.png"><form action="http://shop.example/login" method="post"></form>`)
+			})
+			return hardenedWith(t, h, nil, page)
+		}, []string{"content.mixed-active", "content.mixed-passive", "redirect.http-form-action"}, "C"},
 		{"no security.txt", good, func(h string) func(int) http.Handler {
 			return hardened(t, h, func(o *shield.Options) { o.SecurityTxt = nil })
 		}, []string{"securitytxt.missing"}, "A+"},
@@ -248,6 +278,28 @@ func TestMisconfigurations(t *testing.T) {
 				t.Errorf("grade %s, better than %s: %+v", rep.Grade.Letter, tc.atMost, rep.Grade)
 			}
 		})
+	}
+}
+
+// TestLegacyTLS audits a server that still speaks TLS 1.0 with CBC and
+// 3DES suites: the prober finds them and the grade is capped.
+func TestLegacyTLS(t *testing.T) {
+	t.Parallel()
+	ca := newTestCA(t)
+	crt := ca.issue(t, certOpts{names: []string{"legacy.test"}})
+	tc := &tls.Config{Certificates: []tls.Certificate{crt}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+			tls.TLS_RSA_WITH_3DES_EDE_CBC_SHA}}
+	f := serveTLS(t, "legacy.test", crt, hardened(t, "legacy.test", nil), tc)
+	rep := run(t, f, Options{Roots: ca.pool})
+	got := ruleIDs(rep.Findings, rules.Info)
+	for _, w := range []string{"tls.legacy-protocol", "tls.no-tls13", "tls.cbc-cipher"} {
+		if !slices.Contains(got, w) {
+			t.Errorf("no %s among %v", w, got)
+		}
+	}
+	if rep.TLS == nil || len(rep.TLS.Versions) != 3 || rankOf(rep.Grade.Letter) < rankOf("B") {
+		t.Errorf("TLS %+v, grade %+v", rep.TLS, rep.Grade)
 	}
 }
 
