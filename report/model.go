@@ -14,7 +14,7 @@ import (
 )
 
 // notLive are catalog rules a live audit cannot observe.
-var notLive = map[string]bool{"cert.key-permissions": true}
+var notLive = map[string]bool{"cert.key-permissions": true, "tls.weak-profile": true}
 
 // evaluatedWith are rules of one category that another category's probe
 // evaluates: forms posting to http:// are found by the page content

@@ -19,7 +19,7 @@
 //
 // A rule counts as evaluated on a target when its category is among
 // [Meta].Categories (by default [DefaultCategories]: redirects, HSTS,
-// cookies, headers, CSP, CORS, certificate, security.txt), or when a
+// cookies, headers, CSP, CORS, TLS, certificate, content, security.txt), or when a
 // finding names it. Rules a live audit cannot observe (cert.key-permissions,
 // a check of a private key file) are never evaluated, and
 // redirect.http-form-action only with the content category (the page
@@ -90,7 +90,8 @@ type Meta struct {
 // DefaultCategories returns the rule categories `portcullis audit`
 // evaluates on every target today.
 func DefaultCategories() []rules.Category {
-	return []rules.Category{rules.Redirect, rules.HSTS, rules.Cookies, rules.Headers, rules.CSP, rules.CORS, rules.Certificate, rules.SecurityTxt}
+	return []rules.Category{rules.Redirect, rules.HSTS, rules.Cookies, rules.Headers, rules.CSP, rules.CORS,
+		rules.TLS, rules.Certificate, rules.Content, rules.SecurityTxt}
 }
 
 func (m Meta) withDefaults() Meta {

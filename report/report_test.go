@@ -276,22 +276,22 @@ func TestMarkdown(t *testing.T) {
 			t.Errorf("Markdown lacks %q", want)
 		}
 	}
-	// The hardened target implements all eight evaluated areas.
+	// The hardened target implements all ten evaluated areas.
 	h := newReview(hardened(), DefaultCategories())
-	if len(h.Measures) != 8 || len(h.Checklist) != 8 || len(h.Recs) != 0 {
+	if len(h.Measures) != 10 || len(h.Checklist) != 10 || len(h.Recs) != 0 {
 		t.Errorf("hardened: %d measures, %d checklist items, %d recommendations", len(h.Measures), len(h.Checklist), len(h.Recs))
 	}
 	for _, m := range h.Measures {
 		for _, r := range m.Passed {
-			if r.ID == "cert.key-permissions" || r.Severity == rules.Info {
+			if notLive[r.ID] || r.Severity == rules.Info {
 				t.Errorf("passed rule %s is not a live check", r.ID)
 			}
 		}
 	}
 	// The weak one: redirect, HSTS, cookies, headers, CSP, CORS and the
-	// certificate failed; only security.txt holds.
+	// certificate failed; security.txt, TLS and content hold.
 	wv := newReview(weak(), DefaultCategories())
-	if len(wv.Measures) != 1 || wv.Measures[0].Category != rules.SecurityTxt {
+	if len(wv.Measures) != 3 || wv.Measures[0].Category != rules.SecurityTxt {
 		t.Errorf("weak measures: %+v", wv.Measures)
 	}
 	// Recommendations: distinct fixes, worst first.
@@ -435,7 +435,7 @@ func TestJUnit(t *testing.T) {
 	// but the key-file check.
 	live := 0
 	for _, r := range rules.All() {
-		if slices.Contains(DefaultCategories(), r.Category) && r.ID != "cert.key-permissions" && r.ID != "redirect.http-form-action" {
+		if slices.Contains(DefaultCategories(), r.Category) && !notLive[r.ID] {
 			live++
 		}
 	}
