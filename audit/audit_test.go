@@ -34,7 +34,7 @@ type testCA struct {
 	pool *x509.CertPool
 }
 
-func newTestCA(t *testing.T) *testCA {
+func newTestCA(t testing.TB) *testCA {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Audit Test Root"},
@@ -56,7 +56,7 @@ type certOpts struct {
 	selfSigned  bool
 }
 
-func (ca *testCA) issue(t *testing.T, o certOpts) tls.Certificate {
+func (ca *testCA) issue(t testing.TB, o certOpts) tls.Certificate {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if o.from.IsZero() {
@@ -83,14 +83,14 @@ type fixture struct {
 
 // serve starts handler on both listeners of a site named host, with the
 // certificate given.
-func serve(t *testing.T, host string, crt tls.Certificate, handler func(httpsPort int) http.Handler) fixture {
+func serve(t testing.TB, host string, crt tls.Certificate, handler func(httpsPort int) http.Handler) fixture {
 	t.Helper()
 	return serveTLS(t, host, crt, handler, nil)
 }
 
 // serveTLS is serve with a TLS configuration of its own (nil: portcullis's
 // intermediate profile).
-func serveTLS(t *testing.T, host string, crt tls.Certificate, handler func(httpsPort int) http.Handler, tc *tls.Config) fixture {
+func serveTLS(t testing.TB, host string, crt tls.Certificate, handler func(httpsPort int) http.Handler, tc *tls.Config) fixture {
 	t.Helper()
 	lnTLS, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -134,12 +134,12 @@ func app() http.Handler {
 
 // hardened puts app behind shield as portcullis would: redirect, HSTS
 // with preload, strict CSP, security.txt.
-func hardened(t *testing.T, host string, edit func(*shield.Options)) func(int) http.Handler {
+func hardened(t testing.TB, host string, edit func(*shield.Options)) func(int) http.Handler {
 	return hardenedWith(t, host, edit, app())
 }
 
 // hardenedWith is hardened in front of inner.
-func hardenedWith(t *testing.T, host string, edit func(*shield.Options), inner http.Handler) func(int) http.Handler {
+func hardenedWith(t testing.TB, host string, edit func(*shield.Options), inner http.Handler) func(int) http.Handler {
 	return func(httpsPort int) http.Handler {
 		o := shield.Options{
 			Hosts:    []string{host},
