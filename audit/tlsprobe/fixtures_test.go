@@ -95,18 +95,17 @@ func goServer(t testing.TB, cfg *tls.Config) string {
 
 // parsedHello is what the fake server reads from a ClientHello.
 type parsedHello struct {
-	recordVersion Version
-	version       Version
-	random        []byte
-	sessionID     []byte
-	suites        []uint16
-	compression   []byte
-	extensions    []Extension
-	serverName    string
-	supported     []Version
-	groups        []uint16
-	shares        map[uint16][]byte
-	alpn          []string
+	version     Version
+	random      []byte
+	sessionID   []byte
+	suites      []uint16
+	compression []byte
+	extensions  []Extension
+	serverName  string
+	supported   []Version
+	groups      []uint16
+	shares      map[uint16][]byte
+	alpn        []string
 }
 
 func (p *parsedHello) ext(typ uint16) ([]byte, bool) {
@@ -366,15 +365,6 @@ func (f *fakeServer) pick(ch *parsedHello) (uint16, bool) {
 		}
 	}
 	return 0, false
-}
-
-func contains[T comparable](list []T, v T) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func splitExtensions(b []byte) []Extension {
