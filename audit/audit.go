@@ -207,7 +207,6 @@ func (a *auditor) run(ctx context.Context) Report {
 	startURL := a.t.httpURL("/")
 	hops, httpListening, overHTTP := a.chain(ctx, startURL)
 	a.findings = append(a.findings, redirects.Check(startURL, hops)...)
-	firstToHTTPS := len(hops) > 0 && hops[0].Redirect() && strings.HasPrefix(hops[0].Location, "https://"+hostPort(a.t.Host, a.t.HTTPSPort, 443)+"/")
 
 	// HTTPS: pages, certificate, headers, cookies.
 	rep := Report{Target: a.t.String()}
@@ -242,7 +241,7 @@ func (a *auditor) run(ctx context.Context) Report {
 	}
 	a.findings = append(a.findings, hsts.Check(hsts.Observation{
 		Host: a.t.Host, Values: hstsValues, OverHTTP: overHTTP,
-		RedirectsToHTTPSFirst: firstToHTTPS, HTTPListening: httpListening, CertificateValid: certValid,
+		RedirectsToHTTPSFirst: redirects.FirstToHTTPS(startURL, hops), HTTPListening: httpListening, CertificateValid: certValid,
 	})...)
 	a.cors(ctx)
 	a.securityTxt(ctx)

@@ -31,6 +31,17 @@ type Hop struct {
 // Redirect reports whether the hop redirects.
 func (h Hop) Redirect() bool { return h.Location != "" && h.Status >= 300 && h.Status < 400 }
 
+// FirstToHTTPS reports whether the first answer to start redirects to
+// https:// on the same host (what HSTS preloading requires).
+func FirstToHTTPS(start string, hops []Hop) bool {
+	su, err := url.Parse(start)
+	if err != nil || len(hops) == 0 || !hops[0].Redirect() {
+		return false
+	}
+	fu, err := url.Parse(hops[0].Location)
+	return err == nil && fu.Scheme == "https" && strings.EqualFold(fu.Hostname(), su.Hostname())
+}
+
 // Check judges the chain that answered the plain-HTTP URL start (hops in
 // order, the first answering start). The findings' Target is start.
 func Check(start string, hops []Hop) []rules.Finding {
@@ -56,7 +67,7 @@ func Check(start string, hops []Hop) []rules.Finding {
 	if first.Status != 301 && first.Status != 308 {
 		add("redirect.not-permanent", ev(first), "the redirect from %s is %d, a temporary one: use 301 or 308", start, first.Status)
 	}
-	if fu, err := url.Parse(first.Location); err != nil || fu.Scheme != "https" || !strings.EqualFold(fu.Hostname(), su.Hostname()) {
+	if !FirstToHTTPS(start, hops) {
 		add("redirect.not-same-host-first", ev(first), "the first redirect goes to %s, not to https:// on %s: browsers never get the HSTS policy of %s", first.Location, su.Hostname(), su.Hostname())
 	}
 	site := registrable(su.Hostname())
