@@ -22,7 +22,7 @@ func TLSFindings(target string, r *tlsprobe.Report) []rules.Finding {
 		if sev != nil {
 			f.Severity = *sev
 		}
-		f.Target, f.Evidence = target, clip(ev)
+		f.Target, f.Evidence = target, rules.ClipEvidence(ev)
 		out = append(out, f)
 	}
 	var legacy []string
@@ -86,11 +86,4 @@ func TLSFindings(target string, r *tlsprobe.Report) []rules.Finding {
 		add("tls.no-server-preference", nil, "", "the server follows the client's suite order, so a client preferring a weak suite gets it")
 	}
 	return out
-}
-
-func clip(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "…"
-	}
-	return s
 }

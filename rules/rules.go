@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Severity ranks how serious a rule violation is. Values are ordered, so
@@ -230,6 +231,23 @@ type Finding struct {
 	Message  string   `json:"message"`            // specific, e.g. "max-age=300 is below one year (31536000)"
 	Evidence string   `json:"evidence,omitempty"` // optional raw evidence: header value, cookie line
 	Target   string   `json:"target,omitempty"`   // optional: URL, config file:line, site name
+}
+
+// MaxEvidence is the length, in bytes, beyond which ClipEvidence cuts.
+const MaxEvidence = 200
+
+// ClipEvidence shortens raw evidence (a header value, a Set-Cookie line) to
+// MaxEvidence bytes, cutting on a UTF-8 boundary and marking the cut with
+// "…", so that a hostile site cannot flood a report.
+func ClipEvidence(s string) string {
+	if len(s) <= MaxEvidence {
+		return s
+	}
+	cut := MaxEvidence
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // NewFinding returns a finding for rule id with the rule's default severity.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestGet(t *testing.T) {
@@ -260,5 +261,17 @@ func TestStatus(t *testing.T) {
 		if err := s.UnmarshalText([]byte(bad)); err == nil {
 			t.Errorf("UnmarshalText(%q) succeeded", bad)
 		}
+	}
+}
+
+func TestClipEvidence(t *testing.T) {
+	short := "max-age=300"
+	if ClipEvidence(short) != short {
+		t.Errorf("short evidence changed")
+	}
+	long := strings.Repeat("a", MaxEvidence-1) + "é" + "tail" // é straddles the cut
+	got := ClipEvidence(long)
+	if !utf8.ValidString(got) || !strings.HasSuffix(got, "…") || len(got) > MaxEvidence+len("…") {
+		t.Errorf("ClipEvidence = %q", got)
 	}
 }

@@ -90,8 +90,5 @@ func redact(line string) string {
 	if attrs != "" {
 		s += ";" + attrs
 	}
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
+	return rules.ClipEvidence(s)
 }

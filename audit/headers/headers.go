@@ -51,7 +51,7 @@ type checker struct {
 
 func (c *checker) add(id, evidence, format string, a ...any) {
 	f := rules.NewFinding(id, fmt.Sprintf(format, a...))
-	f.Target, f.Evidence = c.target, clip(evidence)
+	f.Target, f.Evidence = c.target, rules.ClipEvidence(evidence)
 	c.out = append(c.out, f)
 }
 
@@ -299,11 +299,4 @@ func lastValue(vs []string) string {
 		return ""
 	}
 	return vs[len(vs)-1]
-}
-
-func clip(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "…"
-	}
-	return s
 }

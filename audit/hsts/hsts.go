@@ -220,7 +220,7 @@ func Check(o Observation) []rules.Finding {
 	}
 	if len(o.Values) > 1 {
 		f := rules.NewFinding("hsts.multiple", fmt.Sprintf("%d Strict-Transport-Security fields; browsers apply only the first", len(o.Values)))
-		f.Target, f.Evidence = o.Host, clip(strings.Join(o.Values, " | "))
+		f.Target, f.Evidence = o.Host, rules.ClipEvidence(strings.Join(o.Values, " | "))
 		out = append(out, f)
 	}
 	p, probs := Parse(o.Values[0])
@@ -233,7 +233,7 @@ func Check(o Observation) []rules.Finding {
 			valid = false
 			f.Message += "; browsers ignore the header"
 		}
-		f.Target, f.Evidence = o.Host, clip(o.Values[0])
+		f.Target, f.Evidence = o.Host, rules.ClipEvidence(o.Values[0])
 		out = append(out, f)
 	}
 	if !valid {
@@ -281,11 +281,4 @@ func local(host string) bool {
 		return true
 	}
 	return h == "localhost" || strings.HasSuffix(h, ".localhost")
-}
-
-func clip(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "…"
-	}
-	return s
 }
