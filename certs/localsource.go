@@ -73,9 +73,14 @@ type leafState struct {
 }
 
 func newLeafState(c *tls.Certificate) *leafState {
-	nb, na := c.Leaf.NotBefore, c.Leaf.NotAfter
-	life := na.Sub(nb)
-	return &leafState{cert: c, renewAt: nb.Add(life - life/3)}
+	return &leafState{cert: c, renewAt: localRenewAt(c.Leaf)}
+}
+
+// localRenewAt is when a local-CA leaf is renewed: after two thirds of
+// its lifetime.
+func localRenewAt(leaf *x509.Certificate) time.Time {
+	life := leaf.NotAfter.Sub(leaf.NotBefore)
+	return leaf.NotBefore.Add(life - life/3)
 }
 
 // init loads the persisted leaf, or issues one.

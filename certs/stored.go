@@ -27,8 +27,7 @@ func StoredLocal(dir string, names []string) (Info, error) {
 		return Info{}, err
 	}
 	info := InfoOf(leaf, SourceLocal)
-	life := leaf.NotAfter.Sub(leaf.NotBefore)
-	info.RenewAt = leaf.NotBefore.Add(life - life/3)
+	info.RenewAt = localRenewAt(leaf)
 	return info, nil
 }
 

@@ -460,12 +460,19 @@ func (s *Source) Certificates() []certs.Info {
 				continue
 			}
 			info := certs.InfoOf(leaf, certs.SourceACME)
-			life := leaf.NotAfter.Sub(leaf.NotBefore)
-			info.RenewAt = leaf.NotAfter.Add(-time.Duration(float64(life) * s.m.o.RenewalWindow))
+			info.RenewAt = renewAt(leaf, s.m.o.RenewalWindow)
 			out = append(out, info)
 		}
 	}
 	return out
+}
+
+// renewAt estimates when a certificate is renewed: when the fraction
+// window of its lifetime remains (renewal information from the CA can
+// bring it forward).
+func renewAt(leaf *x509.Certificate, window float64) time.Time {
+	life := leaf.NotAfter.Sub(leaf.NotBefore)
+	return leaf.NotAfter.Add(-time.Duration(float64(life) * window))
 }
 
 // siteOf names the site a certificate name belongs to.

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"time"
 
 	"github.com/caddyserver/certmagic"
 
@@ -56,8 +55,7 @@ func Stored(dir string, cas []string, names []string, match func(string) bool, w
 				return nil, nil, err
 			}
 			info := certs.InfoOf(leaf, certs.SourceACME)
-			life := leaf.NotAfter.Sub(leaf.NotBefore)
-			info.RenewAt = leaf.NotAfter.Add(-time.Duration(float64(life) * window))
+			info.RenewAt = renewAt(leaf, window)
 			if best == nil || info.NotAfter.After(best.NotAfter) {
 				best = &info
 			}
