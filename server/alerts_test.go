@@ -2,19 +2,12 @@ package server
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -51,7 +44,7 @@ func TestExpiryAlerts(t *testing.T) {
 	dir := t.TempDir()
 	pki := newTestPKI(t)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writeLeafUntil(t, pki, certFile, keyFile, notAfter, "app.example.com")
+	pki.writeLeafUntil(t, certFile, keyFile, notAfter, "app.example.com")
 	up := newUpstream(t)
 	cfg, err := config.Parse(filepath.Join(dir, "portcullis.toml"), fmt.Appendf(nil, `
 [listen]
@@ -128,27 +121,5 @@ key = "key.pem"
 			t.Errorf("alert %d: %s threshold %v site %q source %q, %v before expiry; want %s at %v (within the 6 h step)",
 				i, e.Type, e.Threshold, e.Site, e.Source, left, w.typ, w.threshold)
 		}
-	}
-}
-
-// writeLeafUntil writes a leaf valid until notAfter, signed by pki.
-func writeLeafUntil(t *testing.T, pki *testPKI, certFile, keyFile string, notAfter time.Time, names ...string) {
-	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), DNSNames: names,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, pki.cert, &key.PublicKey, pki.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalPKCS8PrivateKey(key)
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -59,11 +59,17 @@ func newTestPKI(t *testing.T) *testPKI {
 // returns its serial.
 func (p *testPKI) writeLeaf(t *testing.T, certFile, keyFile string, names ...string) *big.Int {
 	t.Helper()
+	return p.writeLeafUntil(t, certFile, keyFile, time.Now().Add(12*time.Hour), names...)
+}
+
+// writeLeafUntil is writeLeaf for a leaf valid until notAfter.
+func (p *testPKI) writeLeafUntil(t *testing.T, certFile, keyFile string, notAfter time.Time, names ...string) *big.Int {
+	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	tmpl := &x509.Certificate{
 		SerialNumber: serial, DNSNames: names,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(12 * time.Hour),
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.cert, &key.PublicKey, p.key)
