@@ -307,8 +307,7 @@ type Source struct {
 	names []string // managed from the start; nil when on demand
 	od    *OnDemand
 
-	mu   sync.Mutex
-	seen map[string]bool // names served on demand
+	seen sync.Map // names served on demand (string → struct{}); read-mostly
 }
 
 // Source starts managing names for site: certificates already in storage
@@ -317,7 +316,7 @@ type Source struct {
 // obtained in advance: each name is obtained at its first handshake, if
 // the guard approves it.
 func (m *Manager) Source(site string, names []string, od *OnDemand) (*Source, error) {
-	s := &Source{m: m, site: site, cfg: m.base, seen: map[string]bool{}}
+	s := &Source{m: m, site: site, cfg: m.base}
 	if od != nil {
 		if od.Match == nil && od.Ask == "" && len(od.Allow) == 0 {
 			return nil, errors.New("acme: on-demand certificates need a guard (ask URL, allow list or host patterns)")
@@ -413,9 +412,11 @@ func (m *Manager) Cached(name string) bool {
 func (s *Source) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 	c, err := s.cfg.GetCertificate(hello)
 	if err == nil && s.od != nil && hello.ServerName != "" && !isChallenge(hello) {
-		s.mu.Lock()
-		s.seen[strings.ToLower(hello.ServerName)] = true
-		s.mu.Unlock()
+		// A lock-free load on every handshake; a store only the first time.
+		name := strings.ToLower(hello.ServerName)
+		if _, ok := s.seen.Load(name); !ok {
+			s.seen.Store(name, struct{}{})
+		}
 	}
 	return c, err
 }
@@ -430,12 +431,11 @@ func (s *Source) Names() []string {
 	if s.od == nil {
 		return s.names
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]string, 0, len(s.seen))
-	for n := range s.seen {
-		out = append(out, n)
-	}
+	var out []string
+	s.seen.Range(func(k, _ any) bool {
+		out = append(out, k.(string))
+		return true
+	})
 	slices.Sort(out)
 	return out
 }
