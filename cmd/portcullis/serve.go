@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -163,28 +164,40 @@ func newLogger(w io.Writer, format string) *slog.Logger {
 func printBanner(w io.Writer, srv *server.Server) {
 	cfg := srv.Config()
 	_, httpsPort, _ := net.SplitHostPort(srv.HTTPSAddr())
-	_, httpPort, _ := net.SplitHostPort(srv.HTTPAddr())
+	httpHost, httpPort, _ := net.SplitHostPort(srv.HTTPAddr())
 	fmt.Fprintf(w, "portcullis %s serving\n", version)
 	for _, s := range cfg.Sites {
 		host := strings.TrimPrefix(s.Hosts[0], ".")
-		if strings.Contains(host, ":") {
-			host = "[" + host + "]"
-		}
 		up := s.Upstream
 		if up == "demo" {
 			up = "the built-in demo app"
 		}
-		fmt.Fprintf(w, "  https://%s:%s  →  %s   (http://%s:%s redirects)\n", host, httpsPort, up, host, httpPort)
+		fmt.Fprintf(w, "  https://%s  →  %s   (http://%s redirects)\n", urlHost(host, httpsPort, "443"), up, urlHost(host, httpPort, "80"))
 	}
 	if ca := srv.LocalCA(); ca != nil {
 		fmt.Fprintf(w, "local CA root: %s\n", ca.RootPath())
-		fmt.Fprintf(w, "  trust it:  curl --cacert %s https://localhost:%s/\n", ca.RootPath(), httpsPort)
+		fmt.Fprintf(w, "  trust it:  curl --cacert %s https://%s/\n", ca.RootPath(), urlHost("localhost", httpsPort, "443"))
 		fmt.Fprintf(w, "  or system-wide (Debian): sudo cp %s /usr/local/share/ca-certificates/portcullis.crt && sudo update-ca-certificates\n", ca.RootPath())
 	}
-	fmt.Fprintf(w, "health: http://127.0.0.1:%s%s   reload: portcullis reload (or SIGHUP)   stop: Ctrl-C (graceful)\n", httpPort, server.HealthPath)
+	if ip, err := netip.ParseAddr(httpHost); err != nil || ip.IsUnspecified() {
+		httpHost = "127.0.0.1"
+	}
+	fmt.Fprintf(w, "health: http://%s%s   reload: portcullis reload (or SIGHUP)   stop: Ctrl-C (graceful)\n", urlHost(httpHost, httpPort, "80"), server.HealthPath)
 	if a := srv.AdminAddr(); a != "" {
 		fmt.Fprintf(w, "metrics: http://%s%s   certificates: portcullis certs list\n", a, server.MetricsPath)
 	}
+}
+
+// urlHost is host and port as a URL writes them: IPv6 literals in
+// brackets, and no port when it is the scheme's default.
+func urlHost(host, port, defaultPort string) string {
+	if port == defaultPort {
+		if strings.Contains(host, ":") {
+			return "[" + host + "]"
+		}
+		return host
+	}
+	return net.JoinHostPort(host, port)
 }
 
 func cmdReload(args []string, stdout, stderr io.Writer) error {
