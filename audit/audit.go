@@ -211,7 +211,8 @@ func (a *auditor) run(ctx context.Context) Report {
 	// HTTPS: pages, certificate, headers, cookies.
 	rep := Report{Target: a.t.String()}
 	var hstsValues []string
-	certValid := false
+	certValid, stapled := false, false
+	var leaf *x509.Certificate
 	for i, p := range append([]string{"/"}, a.o.Paths...) {
 		resp, state, err := a.get(ctx, a.t.httpsURL(p), nil)
 		if err != nil {
@@ -230,6 +231,10 @@ func (a *auditor) run(ctx context.Context) Report {
 		resp.Body.Close()
 		if i == 0 {
 			if state != nil {
+				stapled = len(state.OCSPResponse) > 0
+				if len(state.PeerCertificates) > 0 {
+					leaf = state.PeerCertificates[0]
+				}
 				info, fs := cert.Check(a.t.Host, state.PeerCertificates, cert.Options{Roots: a.o.Roots, Now: a.o.Now, Pins: a.o.Pins})
 				rep.Cert, certValid = &info, info.Trusted
 				a.findings = append(a.findings, fs...)
@@ -250,10 +255,14 @@ func (a *auditor) run(ctx context.Context) Report {
 	case tlsErr != nil:
 		a.fail("TLS enumeration: %v", tlsErr)
 	case tlsRep != nil:
+		// The prober sees stapling in TLS 1.2's ServerHello; Go's
+		// handshake above also sees it in TLS 1.3's Certificate message.
+		tlsRep.OCSPStapling = tlsRep.OCSPStapling || stapled
 		rep.TLS = tlsRep
 		a.findings = append(a.findings, TLSFindings(a.t.String(), tlsRep)...)
 	}
 
+	a.findings = append(a.findings, ocspFindings(a.t.String(), leaf, stapled || (tlsRep != nil && tlsRep.OCSPStapling))...)
 	rep.Findings = dedupe(a.findings)
 	slices.SortStableFunc(rep.Findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
 	rep.Grade = grade.Of(rep.Findings)

@@ -780,6 +780,26 @@ var catalog = []Rule{
 		},
 	},
 	{
+		ID: "tls.must-staple-unmet", Category: TLS, Severity: High,
+		Title:       "Must-staple certificate served without an OCSP response",
+		Description: "The certificate carries the TLS Feature extension requiring OCSP stapling (RFC 7633, \"must-staple\"), but the server sent no stapled response, so browsers that honour the extension (Firefox) refuse the connection.",
+		Fix:         "Enable OCSP stapling on the server (nginx `ssl_stapling on`, Apache `SSLUseStapling on`, Go `tls.Certificate.OCSPStaple`; certmagic staples automatically), or get a certificate without must-staple.",
+		References: []string{
+			"https://www.rfc-editor.org/rfc/rfc7633",
+			"https://www.rfc-editor.org/rfc/rfc6066#section-8",
+		},
+	},
+	{
+		ID: "tls.no-ocsp-stapling", Category: TLS, Severity: Info,
+		Title:       "OCSP response not stapled",
+		Description: "The certificate names an OCSP responder but the server does not staple a response, so clients that check revocation ask the CA themselves: slower, a soft-fail, and it tells the CA who visits the site. Certificates without an OCSP URL (Let's Encrypt's since 2025) are not concerned.",
+		Fix:         "Enable OCSP stapling (nginx `ssl_stapling on`, Apache `SSLUseStapling on`, Go `tls.Certificate.OCSPStaple`; certmagic staples automatically).",
+		References: []string{
+			"https://www.rfc-editor.org/rfc/rfc6066#section-8",
+			"https://www.rfc-editor.org/rfc/rfc6961",
+		},
+	},
+	{
 		ID: "tls.no-h2", Category: TLS, Severity: Info,
 		Title:       "HTTP/2 is not offered",
 		Description: "The server does not negotiate HTTP/2 through ALPN, so clients fall back to HTTP/1.1. This affects performance, not security.",

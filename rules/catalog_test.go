@@ -156,7 +156,7 @@ func TestRequiredRules(t *testing.T) {
 		"securitytxt.missing", "securitytxt.invalid", "securitytxt.expired", "securitytxt.expires-too-far",
 		"securitytxt.canonical-mismatch", "securitytxt.not-https", "securitytxt.contact-missing",
 		"tls.legacy-protocol", "tls.no-tls13", "tls.weak-cipher", "tls.cbc-cipher",
-		"tls.no-forward-secrecy", "tls.weak-dh", "tls.no-h2", "tls.no-server-preference", "tls.weak-profile",
+		"tls.no-forward-secrecy", "tls.weak-dh", "tls.must-staple-unmet", "tls.no-ocsp-stapling", "tls.no-h2", "tls.no-server-preference", "tls.weak-profile",
 		"cert.expired", "cert.expiring", "cert.hostname-mismatch", "cert.untrusted", "cert.self-signed",
 		"cert.weak-key", "cert.weak-signature", "cert.pin-mismatch", "cert.key-permissions",
 		"content.mixed-active", "content.mixed-passive", "content.sri-missing",
@@ -191,6 +191,8 @@ func TestSeverityAnchors(t *testing.T) {
 		"header.corp-missing":               Info,
 		"header.xss-protection-enabled":     Info,
 		"tls.no-h2":                         Info,
+		"tls.no-ocsp-stapling":              Info,
+		"tls.must-staple-unmet":             High,
 		"tls.no-server-preference":          Info,
 		"securitytxt.missing":               Info,
 	} {
