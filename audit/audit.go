@@ -65,6 +65,19 @@ type Options struct {
 	// NoTLSProbe skips the enumeration of protocol versions and cipher
 	// suites (package tlsprobe).
 	NoTLSProbe bool
+	// Progress, when set, is called as each target's audit starts
+	// (r nil) and ends (r its report), one call at a time: started and
+	// done count the targets begun and finished so far, of total.
+	Progress func(p Progress)
+}
+
+// Progress is where a Run stands, given to [Options.Progress].
+type Progress struct {
+	Started, Done, Total int
+	// Target is the target that just started or ended; Report is its
+	// report when it ended, nil when it started.
+	Target Target
+	Report *Report
 }
 
 // Target is one site to audit.
@@ -153,6 +166,21 @@ func Run(ctx context.Context, targets []Target, o Options) []Report {
 	out := make([]Report, len(targets))
 	sem := make(chan struct{}, o.Concurrency)
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var started, done int
+	progress := func(t Target, r *Report) {
+		if o.Progress == nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if r == nil {
+			started++
+		} else {
+			done++
+		}
+		o.Progress(Progress{Started: started, Done: done, Total: len(targets), Target: t, Report: r})
+	}
 	for i, t := range targets {
 		wg.Add(1)
 		go func() {
@@ -161,10 +189,14 @@ func Run(ctx context.Context, targets []Target, o Options) []Report {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
 				out[i] = Report{Target: t.String(), Errors: []string{ctx.Err().Error()}}
+				progress(t, nil)
+				progress(t, &out[i])
 				return
 			}
 			defer func() { <-sem }()
+			progress(t, nil)
 			out[i] = (&auditor{t: t, o: o}).run(ctx)
+			progress(t, &out[i])
 		}()
 	}
 	wg.Wait()

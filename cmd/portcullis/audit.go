@@ -49,6 +49,7 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	format := fs.String("format", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	out := fs.String("out", "", "write the report to this file instead of standard output")
 	failUnder := fs.String("fail-under", "", "exit 1 when a target grades below this letter (A+, A, B, C, D, F)")
+	progress := fs.String("progress", "auto", "show progress on standard error: auto (on a terminal, for several targets), always, never")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -60,6 +61,11 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	}
 	if *failUnder != "" && !grade.Valid(*failUnder) {
 		return usageError{fmt.Sprintf("--fail-under %q is not a grade (A+, A, B, C, D, F)", *failUnder)}
+	}
+	switch *progress {
+	case "auto", "always", "never":
+	default:
+		return usageError{fmt.Sprintf("--progress %q: use auto, always or never", *progress)}
 	}
 	o := audit.Options{Timeout: *timeout, Concurrency: *concurrency, Pins: pins, Resolve: map[string]string{}}
 	for _, p := range strings.Split(*paths, ",") {
@@ -99,6 +105,9 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 		targets = append(targets, t)
 	}
 
+	if *progress == "always" || (*progress == "auto" && len(targets) > 1 && isTerminal(stderr)) {
+		o.Progress = newAuditProgress(stderr, isTerminal(stderr)).update
+	}
 	reports := audit.Run(context.Background(), targets, o)
 
 	var w io.Writer = stdout

@@ -15,6 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/cert"
+	"github.com/portcullis/portcullis/audit/grade"
 	"github.com/portcullis/portcullis/internal/testutil"
 	"github.com/portcullis/portcullis/report"
 )
@@ -113,6 +116,7 @@ func TestAuditUsage(t *testing.T) {
 		{[]string{"audit", "--pin", "sha1/x", "example.com"}, "sha256/"},
 		{[]string{"audit", "--paths", "login", "example.com"}, "does not start with /"},
 		{[]string{"audit", "ftp://example.com"}, "not a URL"},
+		{[]string{"audit", "--progress", "sometimes", "example.com"}, "use auto, always or never"},
 	} {
 		code, _, e := runCLI(t, tc.args...)
 		if code != 2 || !strings.Contains(e, tc.want) {
@@ -195,5 +199,52 @@ func TestAuditFormats(t *testing.T) {
 		if !strings.Contains(out[format], want) {
 			t.Errorf("%s lacks %q:\n%s", format, want, out[format])
 		}
+	}
+}
+
+// TestAuditProgress: --progress always writes a line per finished target
+// and a summary to standard error (not a terminal here), leaving the
+// report on standard output untouched.
+func TestAuditProgress(t *testing.T) {
+	a, b := freeAddr(t), freeAddr(t)
+	_, pa, _ := net.SplitHostPort(a)
+	_, pb, _ := net.SplitHostPort(b)
+	code, o, e := runCLI(t, "audit", "--progress", "always", "--timeout", "2s", "--format", "json", "https://127.0.0.1:"+pa, "https://127.0.0.1:"+pb)
+	if code != 1 || !strings.Contains(e, "[1/2] 127.0.0.1:") || !strings.Contains(e, "[2/2] 127.0.0.1:") ||
+		!strings.Contains(e, "audited 2 targets in") || !strings.Contains(e, "2 unreachable") || strings.Contains(e, "\x1b") {
+		t.Errorf("exit %d, stderr:\n%s", code, e)
+	}
+	var doc report.Document
+	if err := json.Unmarshal([]byte(o), &doc); err != nil || len(doc.Targets) != 2 {
+		t.Errorf("stdout is not the JSON report: %v\n%s", err, o)
+	}
+	// auto, with standard error not a terminal: nothing.
+	if _, _, e := runCLI(t, "audit", "--timeout", "2s", "https://127.0.0.1:"+pa, "https://127.0.0.1:"+pb); strings.Contains(e, "[1/2]") {
+		t.Errorf("progress shown off a terminal:\n%s", e)
+	}
+}
+
+// TestAuditProgressTerminal: on a terminal, one status line redrawn in
+// place, then the summary of grades on a clean line.
+func TestAuditProgressTerminal(t *testing.T) {
+	var buf strings.Builder
+	p := newAuditProgress(&buf, true)
+	a := audit.Target{Host: "a.test", HTTPSPort: 443}
+	b := audit.Target{Host: "b.test", HTTPSPort: 443}
+	ra := audit.Report{Target: "a.test", Grade: grade.Grade{Letter: "A+"}, Cert: &cert.Info{}}
+	rb := audit.Report{Target: "b.test", Errors: []string{"connection refused"}}
+	p.update(audit.Progress{Started: 1, Total: 2, Target: a})
+	p.update(audit.Progress{Started: 2, Total: 2, Target: b})
+	p.update(audit.Progress{Started: 2, Done: 1, Total: 2, Target: a, Report: &ra})
+	p.update(audit.Progress{Started: 2, Done: 2, Total: 2, Target: b, Report: &rb})
+	got := buf.String()
+	for _, want := range []string{"\r\x1b[Kauditing [0/2] 2 running", "\r\x1b[Kauditing [1/2] 1 running · a.test: A+",
+		"b.test: connection refused", "\r\x1b[Kaudited 2 targets in ", ": 1 A+, 1 unreachable\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("lacks %q:\n%q", want, got)
+		}
+	}
+	if strings.Count(got, "\n") != 1 {
+		t.Errorf("the status line must be redrawn, not scrolled:\n%q", got)
 	}
 }
