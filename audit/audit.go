@@ -144,6 +144,8 @@ type Report struct {
 	Findings []rules.Finding  `json:"findings"`
 	Cert     *cert.Info       `json:"certificate,omitempty"`
 	TLS      *tlsprobe.Report `json:"tls,omitempty"`
+	// Observed is the evidence behind the measures found in place.
+	Observed *Observed `json:"observed,omitempty"`
 	// Errors are probes that could not run (connection refused…).
 	Errors   []string      `json:"errors,omitempty"`
 	Duration time.Duration `json:"duration_ns"`
@@ -241,7 +243,7 @@ func (a *auditor) run(ctx context.Context) Report {
 	a.findings = append(a.findings, redirects.Check(startURL, hops)...)
 
 	// HTTPS: pages, certificate, headers, cookies.
-	rep := Report{Target: a.t.String()}
+	rep := Report{Target: a.t.String(), Observed: &Observed{Redirects: hops}}
 	var hstsValues []string
 	certValid, stapled := false, false
 	var leaf *x509.Certificate
@@ -272,9 +274,11 @@ func (a *auditor) run(ctx context.Context) Report {
 				a.findings = append(a.findings, fs...)
 			}
 			hstsValues = resp.Header.Values("Strict-Transport-Security")
+			rep.Observed.Headers = securityHeaders(resp.Header)
 			a.findings = append(a.findings, headers.Check(a.t.httpsURL(p), resp.Header)...)
 		}
 		a.findings = append(a.findings, cookies.Check(a.t.httpsURL(p), true, resp.Header.Values("Set-Cookie"))...)
+		rep.Observed.Cookies = append(rep.Observed.Cookies, observeCookies(p, resp.Header.Values("Set-Cookie"))...)
 	}
 	a.findings = append(a.findings, hsts.Check(hsts.Observation{
 		Host: a.t.Host, Values: hstsValues, OverHTTP: overHTTP,
@@ -303,13 +307,33 @@ func (a *auditor) run(ctx context.Context) Report {
 	return rep
 }
 
+// legacyClientSuites are all the suites Go's client can speak, insecure
+// ones included, so that the audit reaches a server that offers only
+// legacy suites (static RSA, 3DES, RC4) and can judge its certificate and
+// headers; package tlsprobe judges the suites themselves. Go orders the
+// suites itself, strongest first, so a modern server is unaffected.
+var legacyClientSuites = func() []uint16 {
+	var ids []uint16
+	for _, s := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}()
+
 // newClient makes a client that dials through Resolve, never follows
-// redirects itself, and reads any certificate (the chain is judged
-// separately, by package cert).
+// redirects itself, reads any certificate (the chain is judged
+// separately, by package cert) and speaks TLS 1.0 and legacy suites
+// (Go's client defaults stop at TLS 1.2 and modern suites, which would
+// leave a legacy server's certificate and headers unjudged).
 func (a *auditor) newClient() *http.Client {
+	tc := &tls.Config{
+		InsecureSkipVerify: true, // judged by package cert, not trusted for anything
+		MinVersion:         tls.VersionTLS10,
+		CipherSuites:       legacyClientSuites,
+	}
 	tr := &http.Transport{
 		DialContext:           a.dial,
-		TLSClientConfig:       &tls.Config{InsecureSkipVerify: true}, // judged by package cert, not trusted for anything
+		TLSClientConfig:       tc,
 		ForceAttemptHTTP2:     true,
 		ResponseHeaderTimeout: a.o.Timeout,
 		TLSHandshakeTimeout:   a.o.Timeout,

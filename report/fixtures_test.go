@@ -6,6 +6,8 @@ import (
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/audit/cert"
 	"github.com/portcullis/portcullis/audit/grade"
+	"github.com/portcullis/portcullis/audit/redirects"
+	"github.com/portcullis/portcullis/audit/tlsprobe"
 	"github.com/portcullis/portcullis/rules"
 )
 
@@ -39,6 +41,30 @@ func hardened() audit.Report {
 			NotBefore: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), NotAfter: time.Date(2027, 2, 12, 0, 0, 0, 0, time.UTC),
 			DaysLeft: 80, KeyType: "ECDSA P-256", Signature: "ECDSA-SHA256", Serial: "1a2b3c",
 			SPKI: "sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", Trusted: true,
+		},
+		TLS: &tlsprobe.Report{
+			Versions: []tlsprobe.Version{tlsprobe.TLS12, tlsprobe.TLS13},
+			Suites: map[tlsprobe.Version][]uint16{
+				tlsprobe.TLS12: {0xc02b, 0xc02c, 0xcca9},
+				tlsprobe.TLS13: {0x1301, 0x1302, 0x1303},
+			},
+			ALPN: []string{"h2", "http/1.1"},
+		},
+		Observed: &audit.Observed{
+			Redirects: []redirects.Hop{{URL: "http://hardened.test/", Status: 308, Location: "https://hardened.test/"}},
+			Headers: map[string]string{
+				"Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+				"Content-Security-Policy":   "default-src 'self'; script-src 'nonce-x' 'strict-dynamic'; object-src 'none'; base-uri 'none'; frame-ancestors 'none' | report-uri `/csp`<script>",
+				"X-Frame-Options":           "DENY",
+				"X-Content-Type-Options":    "nosniff",
+				"Referrer-Policy":           "strict-origin-when-cross-origin",
+				"Permissions-Policy":        "camera=(), geolocation=()",
+				"Server":                    "portcullis",
+			},
+			Cookies: []audit.Cookie{
+				{Name: "sessionid", Page: "/login", Path: "/", Secure: true, HTTPOnly: true, SameSite: "Lax"},
+				{Name: "csrftoken", Page: "/login", Path: "/", Secure: true, SameSite: "Strict"},
+			},
 		},
 		Duration: 1234 * time.Millisecond,
 	}

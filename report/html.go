@@ -160,6 +160,14 @@ footer{margin-top:3rem;color:#57606a;border-top:1px solid #d0d7de;padding-top:.5
 {{- range .Measures}}
 <h4>{{.Title}}</h4>
 <p><strong>{{.Check}}.</strong>{{with .Benefit}} {{.}}{{end}}</p>
+{{- with .Observed}}
+<p>Observed on the live site:</p>
+<ul>
+{{- range .}}
+<li><code>{{show .}}</code></li>
+{{- end}}
+</ul>
+{{- end}}
 {{- with .Passed}}
 <p>Checks passed (the weakness each names was not observed):</p>
 <ul>

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/tlsprobe"
 	"github.com/portcullis/portcullis/rules"
 )
 
@@ -32,6 +33,9 @@ type TargetReport struct {
 	Findings    []Finding    `json:"findings"`    // worst first, as the audit sorted them
 	Errors      []string     `json:"errors"`      // probes that could not run
 	DurationMS  int64        `json:"duration_ms"` // how long the audit took
+	// Observed and TLS are what the audit saw; absent when it saw nothing.
+	Observed *audit.Observed  `json:"observed,omitempty"`
+	TLS      *tlsprobe.Report `json:"tls,omitempty"`
 }
 
 // Grade is the letter, the score and how it was reached.
@@ -90,6 +94,8 @@ func NewDocument(reps []audit.Report, m Meta) Document {
 			Findings:   []Finding{},
 			Errors:     nonNil(r.Errors),
 			DurationMS: durationMS(r.Duration),
+			Observed:   r.Observed,
+			TLS:        r.TLS,
 		}
 		for _, dd := range r.Grade.Deductions {
 			t.Grade.Deductions = append(t.Grade.Deductions, Deduction{Rule: dd.Rule, Severity: dd.Severity, Points: dd.Points, Count: dd.Count})

@@ -104,6 +104,12 @@ func mdTarget(p func(string, ...any), v review) {
 			p(" %s", ms.Benefit)
 		}
 		p("\n")
+		if len(ms.Observed) > 0 {
+			p("\nObserved on the live site:\n\n")
+			for _, l := range ms.Observed {
+				p("- %s\n", mdCode(l))
+			}
+		}
 		if len(ms.Passed) > 0 {
 			p("\nChecks passed (the weakness each names was not observed):\n\n")
 			for _, rule := range ms.Passed {

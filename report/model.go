@@ -86,6 +86,7 @@ type measure struct {
 	Title    string
 	Check    string
 	Benefit  string
+	Observed []string        // what the audit saw of the measure (plain text, from the server)
 	Passed   []rules.Rule    // evaluated rules of the category without a finding (above-info rules only)
 	Notes    []rules.Finding // informational findings of the category
 }
@@ -199,7 +200,7 @@ func newReview(r audit.Report, cats []rules.Category) review {
 			if !item.OK {
 				continue
 			}
-			m := measure{Category: c, Title: c.Title(), Check: checkText(c), Benefit: benefitText(c), Notes: notes}
+			m := measure{Category: c, Title: c.Title(), Check: checkText(c), Benefit: benefitText(c), Notes: notes, Observed: observedLines(c, r)}
 			for _, rule := range eval {
 				if rule.Category == c && rule.Severity > rules.Info && len(found[rule.ID]) == 0 {
 					m.Passed = append(m.Passed, rule)

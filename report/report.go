@@ -56,9 +56,21 @@
 //	                line without its value), "" when there is none
 //	  errors[]      probes that could not run
 //	  duration_ms   how long the target's audit took
+//	  observed      absent, or what was seen of the measures (values come
+//	                from the server, unescaped):
+//	    redirects[]   {url, status, location}: the chain from http://host/
+//	    headers       {name: value}: the security headers of https://host/
+//	    cookies[]     {name, page, path, domain, secure, http_only,
+//	                  same_site}: every cookie set, never its value
+//	  tls           absent, or the TLS enumeration: versions[] ("TLS 1.2"…),
+//	                suites {version: [suite IDs]}, server_preference,
+//	                groups[], dh_bits, alpn[], secure_renegotiation,
+//	                extended_master_secret, session_tickets, ocsp_stapling,
+//	                errors[] (the fields of tlsprobe.Report)
 //
 // Arrays are always present (possibly empty), never null; certificate is
-// null when no certificate was read.
+// null when no certificate was read; observed and tls are added fields
+// of v1 (absent from reports of earlier builds).
 package report
 
 import (

@@ -20,12 +20,12 @@ import (
 // Hop is one response of the chain.
 type Hop struct {
 	// URL is the URL requested.
-	URL string
+	URL string `json:"url"`
 	// Status is the response's status code.
-	Status int
+	Status int `json:"status"`
 	// Location is the absolute URL a redirect points to; "" when the
 	// response is not a redirect.
-	Location string
+	Location string `json:"location,omitempty"`
 }
 
 // Redirect reports whether the hop redirects.
