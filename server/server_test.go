@@ -3,12 +3,8 @@ package server
 import (
 	"bufio"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -32,27 +28,14 @@ import (
 
 // testPKI is a throwaway CA for certificates served from files.
 type testPKI struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
+	*testutil.CA
 	pool *x509.CertPool
 }
 
 func newTestPKI(t *testing.T) *testPKI {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testPKI{cert: cert, key: key, pool: pool}
+	ca := testutil.NewCA(t, "test CA")
+	return &testPKI{CA: ca, pool: ca.Pool()}
 }
 
 // writeLeaf writes a leaf for names to certFile/keyFile (key 0600) and
@@ -65,24 +48,14 @@ func (p *testPKI) writeLeaf(t *testing.T, certFile, keyFile string, names ...str
 // writeLeafUntil is writeLeaf for a leaf valid until notAfter.
 func (p *testPKI) writeLeafUntil(t *testing.T, certFile, keyFile string, notAfter time.Time, names ...string) *big.Int {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
-	tmpl := &x509.Certificate{
-		SerialNumber: serial, DNSNames: names,
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter,
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.cert, &key.PublicKey, p.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, _ := x509.MarshalPKCS8PrivateKey(key)
+	leaf := p.Leaf(t, names, time.Now().Add(-time.Hour), notAfter)
+	kder, _ := x509.MarshalPKCS8PrivateKey(leaf.PrivateKey)
 	// Write to temp names and rename, as a deploy tool would.
 	for _, f := range []struct {
 		path, typ string
 		der       []byte
 		mode      os.FileMode
-	}{{keyFile, "PRIVATE KEY", kder, 0o600}, {certFile, "CERTIFICATE", der, 0o644}} {
+	}{{keyFile, "PRIVATE KEY", kder, 0o600}, {certFile, "CERTIFICATE", leaf.Certificate[0], 0o644}} {
 		tmp := f.path + ".tmp"
 		if err := os.WriteFile(tmp, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), f.mode); err != nil {
 			t.Fatal(err)
@@ -91,7 +64,7 @@ func (p *testPKI) writeLeafUntil(t *testing.T, certFile, keyFile string, notAfte
 			t.Fatal(err)
 		}
 	}
-	return serial
+	return leaf.Leaf.SerialNumber
 }
 
 // upstream is a real application server on loopback.

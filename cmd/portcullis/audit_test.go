@@ -38,10 +38,9 @@ func freeAddr(t *testing.T) string {
 // informational.
 func TestAuditServedSite(t *testing.T) {
 	dir := t.TempDir()
-	ca := newThrowawayCA(t)
-	certFile, keyFile := ca.leaf(t, dir, "shop", "shop.test", time.Now().Add(-time.Hour), time.Now().Add(80*day))
-	caFile := filepath.Join(dir, "ca.pem")
-	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw}), 0o644)
+	ca := testutil.NewCA(t, "Throwaway Test CA")
+	certFile, keyFile := ca.WriteLeaf(t, dir, "shop", []string{"shop.test"}, time.Now().Add(-time.Hour), time.Now().Add(80*day))
+	caFile := ca.WriteRoot(t, dir)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "x", Path: "/"})
 		fmt.Fprint(w, "<!doctype html><title>shop</title>")

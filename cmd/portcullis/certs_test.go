@@ -1,17 +1,10 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +14,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/portcullis/portcullis/certs"
+	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 const day = 24 * time.Hour
@@ -49,75 +43,6 @@ func localLeaf(t *testing.T, data string, names ...string) certs.Info {
 		t.Fatal(err)
 	}
 	return src.Certificates()[0]
-}
-
-// throwawayCA signs certificate files.
-type throwawayCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
-
-func newThrowawayCA(t *testing.T) *throwawayCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "Throwaway Test CA"},
-		NotBefore:             time.Now().Add(-day),
-		NotAfter:              time.Now().Add(3650 * day),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &throwawayCA{cert, key}
-}
-
-// leaf writes dir/name.pem (the leaf, then the CA) and dir/name-key.pem
-// (0600), a certificate for host valid from notBefore to notAfter.
-func (ca *throwawayCA) leaf(t *testing.T, dir, name, host string, notBefore, notAfter time.Time) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: host},
-		DNSNames:     []string{host},
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chain := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})...)
-	certFile, keyFile = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")
-	if err := os.WriteFile(certFile, chain, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
 }
 
 // Sites for the configurations of the tests below.
@@ -170,8 +95,8 @@ func TestCertsList(t *testing.T) {
 	setNow(t, t0)
 	data := t.TempDir()
 	local := localLeaf(t, data, "localhost")
-	tca := newThrowawayCA(t)
-	certFile, keyFile := tca.leaf(t, t.TempDir(), "files", "files.example.com", t0.Add(-day), t0.Add(30*day))
+	tca := testutil.NewCA(t, "Throwaway Test CA")
+	certFile, keyFile := tca.WriteLeaf(t, t.TempDir(), "files", []string{"files.example.com"}, t0.Add(-day), t0.Add(30*day))
 	cfg := writeConfig(t, localSite+fmt.Sprintf(filesSite, certFile, keyFile)+acmeSite)
 
 	code, out, errs := runCLI(t, "certs", "list", "--config", cfg, "--data", data)
@@ -265,8 +190,8 @@ func TestCertsCheck(t *testing.T) {
 	t0 := time.Now().Truncate(time.Second)
 	data := t.TempDir()
 	local := localLeaf(t, data, "localhost")
-	tca := newThrowawayCA(t)
-	certFile, keyFile := tca.leaf(t, t.TempDir(), "files", "files.example.com", t0.Add(-day), t0.Add(30*day))
+	tca := testutil.NewCA(t, "Throwaway Test CA")
+	certFile, keyFile := tca.WriteLeaf(t, t.TempDir(), "files", []string{"files.example.com"}, t0.Add(-day), t0.Add(30*day))
 	files := fmt.Sprintf(filesSite, certFile, keyFile)
 	configs := map[string]string{
 		"files":       writeConfig(t, files),
