@@ -245,7 +245,7 @@ func (a *auditor) run(ctx context.Context) Report {
 	// HTTPS: pages, certificate, headers, cookies.
 	rep := Report{Target: a.t.String(), Observed: &Observed{Redirects: hops}}
 	var hstsValues []string
-	certValid, stapled := false, false
+	certValid, stapled, gotHome := false, false, false
 	var leaf *x509.Certificate
 	for i, p := range append([]string{"/"}, a.o.Paths...) {
 		resp, state, err := a.get(ctx, a.t.httpsURL(p), nil)
@@ -264,6 +264,7 @@ func (a *auditor) run(ctx context.Context) Report {
 		io.Copy(io.Discard, io.LimitReader(resp.Body, a.o.MaxBody))
 		resp.Body.Close()
 		if i == 0 {
+			gotHome = true
 			if state != nil {
 				stapled = len(state.OCSPResponse) > 0
 				if len(state.PeerCertificates) > 0 {
@@ -280,10 +281,12 @@ func (a *auditor) run(ctx context.Context) Report {
 		a.findings = append(a.findings, cookies.Check(a.t.httpsURL(p), true, resp.Header.Values("Set-Cookie"))...)
 		rep.Observed.Cookies = append(rep.Observed.Cookies, observeCookies(p, resp.Header.Values("Set-Cookie"))...)
 	}
-	a.findings = append(a.findings, hsts.Check(hsts.Observation{
-		Host: a.t.Host, Values: hstsValues, OverHTTP: overHTTP,
-		RedirectsToHTTPSFirst: redirects.FirstToHTTPS(startURL, hops), HTTPListening: httpListening, CertificateValid: certValid,
-	})...)
+	if gotHome { // without the HTTPS page there is no evidence either way (its error is reported)
+		a.findings = append(a.findings, hsts.Check(hsts.Observation{
+			Host: a.t.Host, Values: hstsValues, OverHTTP: overHTTP,
+			RedirectsToHTTPSFirst: redirects.FirstToHTTPS(startURL, hops), HTTPListening: httpListening, CertificateValid: certValid,
+		})...)
+	}
 	a.cors(ctx)
 	a.securityTxt(ctx)
 	<-tlsDone

@@ -249,6 +249,28 @@ func TestMisconfigurations(t *testing.T) {
 		{"no security.txt", good, func(h string) func(int) http.Handler {
 			return hardened(t, h, func(o *shield.Options) { o.SecurityTxt = nil })
 		}, []string{"securitytxt.missing"}, "A+"},
+		{"stale security.txt", good, func(h string) func(int) http.Handler {
+			f := securitytxt.File{Contact: []string{"mailto:security@" + h}, Expires: time.Now().AddDate(0, 0, -10)}
+			return hardenedWith(t, h, func(o *shield.Options) { o.SecurityTxt = nil }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/.well-known/security.txt" {
+					app().ServeHTTP(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.Write(f.Render())
+			}))
+		}, []string{"securitytxt.expired"}, "A"},
+		{"security.txt expiring in two years", good, func(h string) func(int) http.Handler {
+			f := securitytxt.File{Contact: []string{"mailto:security@" + h}, Expires: time.Now().AddDate(2, 0, 0)}
+			return hardenedWith(t, h, func(o *shield.Options) { o.SecurityTxt = nil }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/.well-known/security.txt" {
+					app().ServeHTTP(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.Write(f.Render())
+			}))
+		}, []string{"securitytxt.expires-too-far"}, "A+"},
 		{"CORS reflects any origin", good, func(h string) func(int) http.Handler {
 			inner := hardened(t, h, nil)
 			return func(p int) http.Handler {

@@ -1,10 +1,15 @@
 package audit
 
 import (
+	"context"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestObserved: the report carries the evidence of the measures — the
@@ -56,5 +61,34 @@ func TestObserveCookies(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestNoHTTPSNoHSTSVerdict: when the HTTPS page cannot be fetched there is
+// no evidence about HSTS, so no hsts finding is made; the error says why.
+func TestNoHTTPSNoHSTSVerdict(t *testing.T) {
+	t.Parallel()
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://gone.test:1/", http.StatusPermanentRedirect)
+	}))
+	defer plain.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	httpsPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	httpPort := plain.Listener.Addr().(*net.TCPAddr).Port
+	reps := Run(context.Background(), []Target{{Host: "gone.test", HTTPSPort: httpsPort, HTTPPort: httpPort}}, Options{
+		Timeout: 2 * time.Second, NoTLSProbe: true,
+		Resolve: map[string]string{"gone.test:" + strconv.Itoa(httpsPort): "127.0.0.1", "gone.test:" + strconv.Itoa(httpPort): "127.0.0.1"},
+	})
+	for _, f := range reps[0].Findings {
+		if strings.HasPrefix(f.Rule, "hsts.") {
+			t.Errorf("HSTS judged without an HTTPS response: %+v", f)
+		}
+	}
+	if len(reps[0].Errors) == 0 {
+		t.Error("no error says the HTTPS page could not be fetched")
 	}
 }

@@ -81,9 +81,18 @@ func TLSFindings(target string, r *tlsprobe.Report) []rules.Finding {
 		add("tls.no-h2", nil, strings.Join(r.ALPN, ", "), "HTTP/2 is not offered through ALPN")
 	}
 	// Order matters only when the server accepts suites of unequal
-	// strength below TLS 1.3.
-	if (len(weak) > 0 || len(cbc) > 0 || len(static) > 0) && !r.ServerPreference[tlsprobe.TLS12] && len(r.Suites[tlsprobe.TLS12]) > 1 {
-		add("tls.no-server-preference", nil, "", "the server follows the client's suite order, so a client preferring a weak suite gets it")
+	// strength below TLS 1.3, at any of those versions (a server may
+	// speak only TLS 1.0 or 1.1).
+	if len(weak) > 0 || len(cbc) > 0 || len(static) > 0 {
+		var clientOrder []string
+		for _, v := range r.Versions {
+			if v < tlsprobe.TLS13 && len(r.Suites[v]) > 1 && !r.ServerPreference[v] {
+				clientOrder = append(clientOrder, v.String())
+			}
+		}
+		if len(clientOrder) > 0 {
+			add("tls.no-server-preference", nil, strings.Join(clientOrder, ", "), "the server follows the client's suite order, so a client preferring a weak suite gets it")
+		}
 	}
 	return out
 }

@@ -318,7 +318,7 @@ func (p *prober) alpn(ctx context.Context, accepted []Version) []string {
 	if slices.Contains(accepted, TLS13) {
 		// Shares for every group offered, so that no HelloRetryRequest
 		// hides the EncryptedExtensions.
-		g := []uint16{GroupX25519MLKEM768, GroupX25519, GroupSecp256r1}
+		g := []uint16{GroupX25519MLKEM768, GroupX25519, GroupSecp256r1, GroupSecp384r1, GroupSecp521r1}
 		hellos = append(hellos, Hello{Version: TLS13, Suites: []uint16{0x1301, 0x1302}, Groups: g, KeyShares: g})
 	}
 	for _, v := range slices.Backward(accepted) {
