@@ -4,6 +4,7 @@
 # of executions.
 #   FUZZTIME=500000x scripts/test.sh   # fuzz longer (a count, or a duration like 60s)
 #   NOFUZZ=1 scripts/test.sh       # skip the fuzzing stage (never in CI)
+#   ARTIFACTS=DIR scripts/test.sh  # where tests keep files (default test-artifacts/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$(go env GOPATH)/bin:$PATH"
@@ -26,7 +27,11 @@ echo "== staticcheck"
 staticcheck ./...
 
 echo "== go test"
-go test -race -count=1 ./...
+# Files tests keep (the browser tests' screenshots) go to test-artifacts/;
+# each test logs the path of its own.
+artifacts="${ARTIFACTS:-$PWD/test-artifacts}"
+rm -rf "$artifacts" && mkdir -p "$artifacts"
+go test -race -count=1 -artifacts -outputdir "$artifacts" ./...
 
 echo "== bench/middleware (comparison module: vet, and the same-headers check)"
 (cd bench/middleware && go vet ./... && staticcheck ./... && go test -count=1 ./...)
