@@ -13,7 +13,10 @@
 // identity and threshold, however many checks run. When one check finds
 // several thresholds crossed at once (a first check with 10 days left and
 // thresholds 30/14/7/1 days), only the tightest one (14 days) is emitted
-// and the wider ones are marked done, so they never fire later. Once the
+// and the wider ones are marked done, so they never fire later. A
+// threshold at or beyond half the certificate's lifetime never fires for
+// it: a 7-day certificate, renewed a third of its life before expiry, is
+// announced only at the 1-day threshold, when its renewal is overdue. Once the
 // certificate has expired (now >= NotAfter) the monitor emits one
 // [events.CertExpired] event and nothing more for that identity.
 //
@@ -257,6 +260,15 @@ func (m *Monitor) advance(p *progress, c Cert, now time.Time) (events.Event, boo
 		e.Type, e.Severity = events.CertExpired, events.SeverityCritical
 		e.Message = fmt.Sprintf("%s expired %s ago (%s)", subject(c), human(now.Sub(c.NotAfter)), when)
 		return e, true
+	}
+	// Thresholds at or beyond half the certificate's lifetime are not
+	// announced: for short-lived certificates (the local CA's 7-day
+	// leaves, ACME's 6-day profile) that is where routine renewal
+	// happens, and a warning would only cry wolf at every start.
+	if life := c.NotAfter.Sub(c.NotBefore); !c.NotBefore.IsZero() && life > 0 {
+		for p.done < len(m.thresholds) && m.thresholds[p.done] >= life/2 {
+			p.done++
+		}
 	}
 	crossed := 0 // thresholds are widest first: count those >= left
 	for crossed < len(m.thresholds) && left <= m.thresholds[crossed] {

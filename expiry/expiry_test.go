@@ -499,6 +499,12 @@ func TestHumanAndSubject(t *testing.T) {
 	}
 }
 
+// announced are the thresholds of ts the monitor announces for c: those
+// under half its lifetime.
+func announced(ts []time.Duration, c Cert) []time.Duration {
+	return slices.DeleteFunc(slices.Clone(ts), func(th time.Duration) bool { return th >= c.NotAfter.Sub(c.NotBefore)/2 })
+}
+
 // FuzzCheck drives one certificate (renewed once) through arbitrary
 // thresholds and clock steps, and checks the once-per-threshold rule.
 func FuzzCheck(f *testing.F) {
@@ -551,9 +557,10 @@ func FuzzCheck(f *testing.F) {
 						t.Fatalf("step %d: expired with %v left", i, left)
 					}
 				case events.CertExpiring:
-					// Threshold is the tightest crossed one.
+					// Threshold is the tightest crossed one (of those under
+					// half the certificate's lifetime).
 					tightest := time.Duration(0)
-					for _, th := range ts {
+					for _, th := range announced(ts, c) {
 						if left <= th {
 							tightest = th
 						}
@@ -585,7 +592,7 @@ func FuzzCheck(f *testing.F) {
 			}
 			// Completeness: the tightest condition ever reached was reported last.
 			want := ""
-			for _, th := range ts {
+			for _, th := range announced(ts, c) {
 				if left <= th {
 					want = "cert.expiring " + th.String()
 				}
@@ -606,4 +613,44 @@ func FuzzCheck(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestShortLivedCertificates: thresholds at or beyond half a
+// certificate's lifetime never fire for it, so a 7-day local leaf is not
+// announced at every start; the 1-day threshold still fires when its
+// renewal is overdue, and expiry always does.
+func TestShortLivedCertificates(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		life time.Duration
+		want []string
+	}{
+		{"7-day local leaf", 7 * day, []string{"cert.expiring 24h0m0s error", "cert.expired critical"}},
+		{"6-day ACME profile", 6 * day, []string{"cert.expiring 24h0m0s error", "cert.expired critical"}},
+		{"20-day", 20 * day, []string{"cert.expiring 168h0m0s warning", "cert.expiring 24h0m0s error", "cert.expired critical"}},
+		{"30-day", 30 * day, []string{"cert.expiring 336h0m0s warning", "cert.expiring 168h0m0s warning", "cert.expiring 24h0m0s error", "cert.expired critical"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clk := testutil.NewClock(t0)
+			c := cert("local", "0c", t0.Add(tc.life), "app.localhost")
+			c.NotBefore = t0
+			var s served
+			s.set(c)
+			var r recorder
+			m := newMonitor(t, clk, &s, &r)
+			var got []string
+			for range int(tc.life/time.Hour) + 2 {
+				m.Check()
+				for _, e := range r.take() {
+					got = append(got, describe(e))
+				}
+				clk.Advance(time.Hour)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("events %v, want %v", got, tc.want)
+			}
+		})
+	}
 }

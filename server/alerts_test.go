@@ -44,7 +44,9 @@ func TestExpiryAlerts(t *testing.T) {
 	dir := t.TempDir()
 	pki := newTestPKI(t)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	pki.writeLeafUntil(t, certFile, keyFile, notAfter, "app.example.com")
+	// A 90-day certificate: the monitor announces only thresholds under
+	// half a certificate's lifetime.
+	pki.writeLeafFor(t, certFile, keyFile, notAfter.Add(-90*24*time.Hour), notAfter, "app.example.com")
 	up := newUpstream(t)
 	cfg, err := config.Parse(filepath.Join(dir, "portcullis.toml"), fmt.Appendf(nil, `
 [listen]

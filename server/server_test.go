@@ -42,13 +42,13 @@ func newTestPKI(t *testing.T) *testPKI {
 // returns its serial.
 func (p *testPKI) writeLeaf(t *testing.T, certFile, keyFile string, names ...string) *big.Int {
 	t.Helper()
-	return p.writeLeafUntil(t, certFile, keyFile, time.Now().Add(12*time.Hour), names...)
+	return p.writeLeafFor(t, certFile, keyFile, time.Now().Add(-time.Hour), time.Now().Add(12*time.Hour), names...)
 }
 
-// writeLeafUntil is writeLeaf for a leaf valid until notAfter.
-func (p *testPKI) writeLeafUntil(t *testing.T, certFile, keyFile string, notAfter time.Time, names ...string) *big.Int {
+// writeLeafFor is writeLeaf for a leaf valid from notBefore to notAfter.
+func (p *testPKI) writeLeafFor(t *testing.T, certFile, keyFile string, notBefore, notAfter time.Time, names ...string) *big.Int {
 	t.Helper()
-	leaf := p.Leaf(t, names, time.Now().Add(-time.Hour), notAfter)
+	leaf := p.Leaf(t, names, notBefore, notAfter)
 	kder, _ := x509.MarshalPKCS8PrivateKey(leaf.PrivateKey)
 	// Write to temp names and rename, as a deploy tool would.
 	for _, f := range []struct {
