@@ -9,11 +9,13 @@ import (
 )
 
 // spoofable are request headers that some frameworks read to learn the
-// client's address, scheme, port or path prefix. shield vouches for none
+// client's address, scheme, port or path prefix (gunicorn's default
+// secure_scheme_headers read X-Forwarded-Protocol and X-Forwarded-Ssl, and
+// answer 400 when they contradict X-Forwarded-Proto). shield vouches for none
 // of them, so they are removed: upstreams get X-Forwarded-For/-Proto/-Host,
 // Forwarded and X-Real-Ip, all set by the proxy.
 var spoofable = [...]string{
-	"X-Forwarded-Port", "X-Forwarded-Ssl", "X-Forwarded-Scheme", "X-Forwarded-Server",
+	"X-Forwarded-Port", "X-Forwarded-Ssl", "X-Forwarded-Scheme", "X-Forwarded-Protocol", "X-Forwarded-Server",
 	"X-Forwarded-Prefix", "X-Url-Scheme", "Front-End-Https", "X-Client-Ip",
 	"True-Client-Ip", "X-Cluster-Client-Ip", "X-Original-Forwarded-For",
 }

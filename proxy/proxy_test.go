@@ -153,14 +153,15 @@ func TestForwardingHeaders(t *testing.T) {
 	direct, _, _ := newFront(t, Options{Upstream: up.URL}, nil)
 	shielded, _, _ := newFront(t, Options{Upstream: up.URL}, trustingShield(t))
 	spoofs := map[string]string{
-		"X-Forwarded-For":   "6.6.6.6",
-		"Forwarded":         "for=6.6.6.6;proto=https;host=evil.example",
-		"X-Real-Ip":         "6.6.6.6",
-		"X-Forwarded-Proto": "https",
-		"X-Forwarded-Host":  "evil.example",
-		"X-Forwarded-Port":  "1",
-		"X-Forwarded-Ssl":   "on",
-		"True-Client-Ip":    "6.6.6.6",
+		"X-Forwarded-For":      "6.6.6.6",
+		"Forwarded":            "for=6.6.6.6;proto=https;host=evil.example",
+		"X-Real-Ip":            "6.6.6.6",
+		"X-Forwarded-Proto":    "https",
+		"X-Forwarded-Host":     "evil.example",
+		"X-Forwarded-Port":     "1",
+		"X-Forwarded-Ssl":      "on",
+		"X-Forwarded-Protocol": "ssl",
+		"True-Client-Ip":       "6.6.6.6",
 	}
 	tests := []struct {
 		name   string
@@ -174,7 +175,7 @@ func TestForwardingHeaders(t *testing.T) {
 			want: map[string]string{
 				"X-Forwarded-For": "127.0.0.1", "X-Real-Ip": "127.0.0.1", "X-Forwarded-Proto": "http",
 				"X-Forwarded-Host": "app.example", "Forwarded": "for=127.0.0.1;proto=http;host=app.example",
-				"X-Forwarded-Port": "", "X-Forwarded-Ssl": "", "True-Client-Ip": "",
+				"X-Forwarded-Port": "", "X-Forwarded-Ssl": "", "X-Forwarded-Protocol": "", "True-Client-Ip": "",
 			},
 		},
 		{
