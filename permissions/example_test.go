@@ -16,7 +16,7 @@ func ExampleDefault() {
 	}
 	fmt.Println(header)
 	// Output:
-	// accelerometer=(), bluetooth=(), browsing-topics=(), camera=(), display-capture=(), fullscreen=(self), geolocation=(self "https://maps.example"), gyroscope=(), hid=(), idle-detection=(), local-fonts=(), magnetometer=(), microphone=(), midi=(), serial=(), usb=(), xr-spatial-tracking=()
+	// accelerometer=(), browsing-topics=(), camera=(), display-capture=(), fullscreen=(self), geolocation=(self "https://maps.example"), gyroscope=(), hid=(), idle-detection=(), local-fonts=(), magnetometer=(), microphone=(), midi=(), serial=(), usb=(), xr-spatial-tracking=()
 }
 
 func ExampleParse() {

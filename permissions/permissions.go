@@ -411,7 +411,7 @@ func (p *Policy) Remove(name string) bool {
 // Default returns a deny-by-default policy suitable for a typical web
 // application that does not use device hardware or sensors:
 //
-//	accelerometer=(), bluetooth=(), browsing-topics=(), camera=(),
+//	accelerometer=(), browsing-topics=(), camera=(),
 //	display-capture=(), fullscreen=(self), geolocation=(), gyroscope=(),
 //	hid=(), idle-detection=(), local-fonts=(), magnetometer=(),
 //	microphone=(), midi=(), payment=(), serial=(), usb=(),
@@ -421,7 +421,7 @@ func (p *Policy) Remove(name string) bool {
 //
 //   - Denied: capture devices (camera, microphone, display-capture),
 //     location and motion sensors (geolocation, accelerometer, gyroscope,
-//     magnetometer), hardware access (usb, serial, hid, bluetooth, midi),
+//     magnetometer), hardware access (usb, serial, hid, midi),
 //     payment, XR, idle detection and local font enumeration (both
 //     fingerprinting or tracking vectors). Denying them also stops any
 //     embedded third-party frame from asking for them.
@@ -431,7 +431,10 @@ func (p *Policy) Remove(name string) bool {
 //     and same-origin frames (video players, slide shows) while denying it
 //     to cross-origin frames, even those given allow="fullscreen".
 //   - Not included: interest-cohort (FLoC was abandoned in 2022; current
-//     browsers do not recognise it and Chrome logs an error for it), and
+//     browsers do not recognise it and Chrome logs an error for it),
+//     bluetooth (Chromium 156 does not recognise it either and logs
+//     "Unrecognized feature" on every page; Web Bluetooth asks the user
+//     for each device anyway), and
 //     features a typical app uses or that are harmless when left at their
 //     defaults: autoplay, encrypted-media, picture-in-picture, web-share,
 //     clipboard-*, publickey-credentials-* (denying those breaks
@@ -443,7 +446,7 @@ func (p *Policy) Remove(name string) bool {
 func Default() Policy {
 	p := Policy{}
 	for _, name := range []string{
-		"accelerometer", "bluetooth", "browsing-topics", "camera",
+		"accelerometer", "browsing-topics", "camera",
 		"display-capture", "fullscreen", "geolocation", "gyroscope", "hid",
 		"idle-detection", "local-fonts", "magnetometer", "microphone", "midi",
 		"payment", "serial", "usb", "xr-spatial-tracking",

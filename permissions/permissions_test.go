@@ -348,7 +348,7 @@ func TestDefault(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Fatalf("Default() is invalid: %v", err)
 	}
-	const want = "accelerometer=(), bluetooth=(), browsing-topics=(), camera=(), display-capture=(), " +
+	const want = "accelerometer=(), browsing-topics=(), camera=(), display-capture=(), " +
 		"fullscreen=(self), geolocation=(), gyroscope=(), hid=(), idle-detection=(), local-fonts=(), " +
 		"magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=(), xr-spatial-tracking=()"
 	if got := p.String(); got != want {
