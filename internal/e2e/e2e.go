@@ -10,6 +10,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -267,4 +268,49 @@ func NewSite(t testing.TB, names ...string) *Site {
 // CertTOML returns the `[site.cert]` section serving the certificate.
 func (s *Site) CertTOML() string {
 	return fmt.Sprintf("[site.cert]\nsource = \"files\"\ncert = %q\nkey = %q\n", s.CertFile, s.Key)
+}
+
+// AccessEntry is one line of portcullis's JSON access log; TLS is empty
+// for a request to the plain-HTTP listener.
+type AccessEntry struct {
+	Method string `json:"method"`
+	Host   string `json:"host"`
+	Path   string `json:"path"`
+	Status int    `json:"status"`
+	TLS    string `json:"tls"`
+	Client string `json:"client"`
+}
+
+// String is "GET https://host/path 200".
+func (e AccessEntry) String() string {
+	scheme := "https"
+	if e.TLS == "" {
+		scheme = "http"
+	}
+	return fmt.Sprintf("%s %s://%s%s %d", e.Method, scheme, e.Host, e.Path, e.Status)
+}
+
+// AccessLog returns the access log lines serve has written so far (its
+// other lines are the server's own log).
+func (s *Serve) AccessLog() []AccessEntry {
+	var es []AccessEntry
+	for line := range strings.Lines(s.Log.String()) {
+		var e AccessEntry
+		if json.Unmarshal([]byte(line), &e) == nil && e.Method != "" && e.Status != 0 {
+			es = append(es, e)
+		}
+	}
+	return es
+}
+
+// SplitTLS returns the plain-HTTP and the HTTPS requests of an access log.
+func SplitTLS(es []AccessEntry) (plain, tls []AccessEntry) {
+	for _, e := range es {
+		if e.TLS == "" {
+			plain = append(plain, e)
+		} else {
+			tls = append(tls, e)
+		}
+	}
+	return plain, tls
 }

@@ -1,0 +1,312 @@
+package django
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/netip"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/internal/e2e"
+)
+
+// siteName is the name the stack's site answers to.
+const siteName = "app.test"
+
+// stack is the example Django project under gunicorn on 127.0.0.1, behind
+// `portcullis serve` on a loopback address's ports 80 and 443, with a
+// migrated SQLite database and one user. Everything lives in the test's
+// temporary directories and stops when the test ends.
+type stack struct {
+	// IP is the loopback address portcullis listens on (ports 80, 443).
+	IP netip.Addr
+	// Name is the site's name, "app.test".
+	Name string
+	// Site is the throwaway CA and the certificate portcullis serves.
+	Site *e2e.Site
+	// Serve is the running `portcullis serve`.
+	Serve *e2e.Serve
+	// Gunicorn is the running gunicorn; its Log holds its access log and
+	// Django's warnings (CSRF failures with their reason).
+	Gunicorn *e2e.Proc
+	// Upstream is gunicorn's address, "127.0.0.1:PORT".
+	Upstream string
+	// FrontProxy is an address in the site's trusted_proxies, as a CDN
+	// in front of portcullis would be; connections from it may forward
+	// the client's address.
+	FrontProxy netip.Addr
+	// User and Password log in to the site.
+	User, Password string
+	// Django is Django's major version (3 for Debian 12's 3.2).
+	Django int
+	// Dir is the Django project (this directory); Env the environment
+	// manage.py and gunicorn run with.
+	Dir string
+	Env []string
+}
+
+// needDjango skips the test (fails it with CI=true) unless gunicorn and
+// Debian's Django for /usr/bin/python3 are installed, and returns Django's
+// major version.
+func needDjango(t testing.TB) int {
+	t.Helper()
+	e2e.Need(t, "/usr/bin/gunicorn", "install it with: apt-get install gunicorn (or run scripts/setup.sh)")
+	e2e.Need(t, "/usr/bin/python3", "install it with: apt-get install python3")
+	cmd := exec.Command("/usr/bin/python3", "-c", "import django; print(django.VERSION[0])")
+	cmd.Env = djangoEnv(t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		e2e.Missing(t, fmt.Sprintf("/usr/bin/python3 cannot import django (%v: %s); install it with: apt-get install python3-django (or run scripts/setup.sh)", err, strings.TrimSpace(string(out))))
+	}
+	major, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("Django's major version: %q: %v", out, err)
+	}
+	return major
+}
+
+// djangoEnv is the environment of manage.py and gunicorn: nothing is
+// inherited (no pyenv or PYTHONPATH of the developer's shell), no
+// bytecode is written into the source tree, and the settings come from
+// the DJANGO_* variables.
+func djangoEnv(dir string, vars ...string) []string {
+	return append([]string{
+		"PATH=/usr/bin:/bin",
+		"HOME=" + dir,
+		"LANG=C.UTF-8",
+		"PYTHONDONTWRITEBYTECODE=1",
+		"PYTHONUNBUFFERED=1",
+	}, vars...)
+}
+
+// randomString returns n random bytes in base64url (4n/3 characters).
+func randomString(t testing.TB, n int) string {
+	t.Helper()
+	return base64.RawURLEncoding.EncodeToString(randomBytes(t, n))
+}
+
+// projectDir is the absolute path of the Django project (the package's
+// directory, where `go test` runs).
+func projectDir(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// manage runs `manage.py args...` in dir with the environment env and
+// returns its combined output, failing the test if it fails.
+func manage(t testing.TB, dir string, env []string, args ...string) string {
+	t.Helper()
+	out, err := manageOutput(dir, env, args...)
+	if err != nil {
+		t.Fatalf("manage.py %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// manageOutput runs `manage.py args...` in dir with the environment env
+// and returns its combined output.
+func manageOutput(dir string, env []string, args ...string) (string, error) {
+	cmd := exec.Command("/usr/bin/python3", append([]string{"manage.py"}, args...)...)
+	cmd.Dir, cmd.Env = dir, env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// startStack migrates a fresh database, creates the user, starts
+// `portcullis serve` (HSTS preload, strict CSP, security.txt) and gunicorn
+// behind it, and returns once both accept connections.
+func startStack(t testing.TB) *stack {
+	t.Helper()
+	major := needDjango(t)
+	state := t.TempDir()
+	s := &stack{
+		Django:   major,
+		IP:       e2e.LoopbackHost(t),
+		Name:     siteName,
+		Site:     e2e.NewSite(t, siteName),
+		Upstream: e2e.FreeAddr(t, netip.MustParseAddr("127.0.0.1")),
+		User:     "alice",
+		Password: randomString(t, 18),
+		Dir:      projectDir(t),
+	}
+	s.FrontProxy = otherLoopback(t, s.IP)
+	s.Env = djangoEnv(state,
+		"DJANGO_SECRET_KEY="+randomString(t, 48),
+		"DJANGO_ALLOWED_HOSTS="+siteName,
+		"DJANGO_DB_PATH="+filepath.Join(state, "db.sqlite3"),
+		"DJANGO_TRUSTED_PROXIES=127.0.0.1",
+		"DJANGO_USER="+s.User,
+		"DJANGO_PASSWORD="+s.Password,
+	)
+	// The database is prepared while portcullis starts (and, for the
+	// first stack of the test process, while its binary is built).
+	var prepErr error
+	var prep sync.WaitGroup
+	prep.Go(func() {
+		for _, args := range [][]string{{"migrate", "--no-input", "-v", "0"}, {"ensureuser"}} {
+			if out, err := manageOutput(s.Dir, s.Env, args...); err != nil {
+				prepErr = fmt.Errorf("manage.py %s: %v\n%s", strings.Join(args, " "), err, out)
+				return
+			}
+		}
+	})
+	t.Cleanup(prep.Wait) // before the state directory is removed
+	s.Serve = e2e.StartServe(t, serveConfig(s))
+	if prep.Wait(); prepErr != nil {
+		t.Fatal(prepErr)
+	}
+
+	// --preload loads Django before "Listening at", so a settings error
+	// stops gunicorn before the test goes on; the access log goes to
+	// stdout, Django's warnings to stderr, both into Gunicorn.Log.
+	cmd := exec.Command("/usr/bin/gunicorn", "--bind", s.Upstream, "--chdir", s.Dir,
+		"--preload", "--threads", "4", "--access-logfile", "-", "mysite.wsgi")
+	cmd.Dir, cmd.Env = s.Dir, s.Env
+	s.Gunicorn = e2e.Start(t, "gunicorn", cmd, "Listening at", 30*time.Second)
+
+	return s
+}
+
+// serveConfig is the portcullis configuration of s: its site on ports
+// 443 and 80 of s.IP, proxying to gunicorn, with the production policy
+// (HSTS preload, strict CSP, security.txt) and s.FrontProxy trusted.
+func serveConfig(s *stack) string {
+	return fmt.Sprintf(`
+[listen]
+https = "%[1]s:443"
+http = "%[1]s:80"
+admin = "off"
+
+[[site]]
+hosts = [%[2]q]
+upstream = "http://%[3]s"
+trusted_proxies = [%[4]q]
+
+[site.policy.hsts]
+preload = true
+
+[site.policy.csp]
+policy = "strict"
+
+[site.policy.security_txt]
+contact = ["mailto:security@app.test"]
+
+`+s.Site.CertTOML(), s.IP, siteName, s.Upstream, s.FrontProxy.String())
+}
+
+// otherLoopback returns a random address of 127.0.0.0/8 other than
+// 127.0.0.1 and those of not.
+func otherLoopback(t testing.TB, not ...netip.Addr) netip.Addr {
+	t.Helper()
+	for {
+		b := randomBytes(t, 3)
+		a := netip.AddrFrom4([4]byte{127, b[0], b[1], max(b[2], 1)})
+		if a != netip.MustParseAddr("127.0.0.1") && !slices.Contains(not, a) {
+			return a
+		}
+	}
+}
+
+func randomBytes(t testing.TB, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// client returns an HTTP client for the site: it connects to the stack's
+// loopback address for app.test (ports 80 and 443, nothing else), trusts
+// the site's CA, keeps cookies and does not follow redirects.
+func (s *stack) client(t testing.TB) *http.Client {
+	return s.clientFrom(t, netip.Addr{})
+}
+
+// clientFrom is client with connections made from the source address src
+// (any address of 127.0.0.0/8 works on Linux); the zero Addr lets the
+// system choose.
+func (s *stack) clientFrom(t testing.TB, src netip.Addr) *http.Client {
+	t.Helper()
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	if src.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
+	}
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			host, port, err := net.SplitHostPort(addr)
+			if err != nil {
+				return nil, err
+			}
+			if host != s.Name || (port != "80" && port != "443") {
+				return nil, fmt.Errorf("test client: no route to %s: only %s:80 and :443 are reachable", addr, s.Name)
+			}
+			return d.DialContext(ctx, network, net.JoinHostPort(s.IP.String(), port))
+		},
+		TLSClientConfig:   &tls.Config{RootCAs: s.Site.CA.Pool()},
+		ForceAttemptHTTP2: true,
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{
+		Transport:     tr,
+		Jar:           jar,
+		Timeout:       15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// accessLogRE matches a request line in gunicorn's access log.
+var accessLogRE = regexp.MustCompile(`"([A-Z]+ \S+) HTTP/1\.[01]" (\d{3}) `)
+
+// requests returns the requests gunicorn has logged from byte offset
+// from of its log on, as "METHOD TARGET STATUS".
+func (s *stack) requests(from int) []string {
+	var out []string
+	for _, m := range accessLogRE.FindAllStringSubmatch(s.Gunicorn.Log.String()[from:], -1) {
+		out = append(out, m[1]+" "+m[2])
+	}
+	return out
+}
+
+// direct returns an HTTP client that reaches gunicorn itself, bypassing
+// portcullis, from the source address src (zero: the system's choice);
+// it does not follow redirects. It shows what anyone who could reach
+// Django directly would get.
+func (s *stack) direct(t testing.TB, src netip.Addr) *http.Client {
+	t.Helper()
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	if src.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: src.AsSlice()}
+	}
+	tr := &http.Transport{DialContext: d.DialContext}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{
+		Transport:     tr,
+		Timeout:       15 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// url returns https://app.test + path.
+func (s *stack) url(path string) string { return "https://" + s.Name + path }
