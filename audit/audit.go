@@ -223,9 +223,11 @@ func (a *auditor) run(ctx context.Context) Report {
 	a.client = a.newClient()
 	defer a.client.CloseIdleConnections()
 
-	// The TLS enumeration runs beside the HTTP probes.
+	// The TLS enumeration and the resumption check run beside the HTTP
+	// probes.
 	var tlsRep *tlsprobe.Report
 	var tlsErr error
+	var resumed bool
 	tlsDone := make(chan struct{})
 	go func() {
 		defer close(tlsDone)
@@ -235,6 +237,9 @@ func (a *auditor) run(ctx context.Context) Report {
 		tlsRep, tlsErr = tlsprobe.Probe(ctx, hostPort(a.t.Host, a.t.HTTPSPort, 0), tlsprobe.Options{
 			Timeout: a.o.Timeout, ServerName: a.t.Host, Dial: a.dial,
 		})
+		if tlsErr == nil {
+			resumed, _ = a.resumes(ctx) // a failure here is the enumeration's to report
+		}
 	}()
 
 	// Plain HTTP: the redirect chain.
@@ -297,6 +302,7 @@ func (a *auditor) run(ctx context.Context) Report {
 		// The prober sees stapling in TLS 1.2's ServerHello; Go's
 		// handshake above also sees it in TLS 1.3's Certificate message.
 		tlsRep.OCSPStapling = tlsRep.OCSPStapling || stapled
+		tlsRep.Resumption = resumed
 		rep.TLS = tlsRep
 		a.findings = append(a.findings, TLSFindings(a.t.String(), tlsRep)...)
 	}

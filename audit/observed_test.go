@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -90,5 +91,35 @@ func TestNoHTTPSNoHSTSVerdict(t *testing.T) {
 	}
 	if len(reps[0].Errors) == 0 {
 		t.Error("no error says the HTTPS page could not be fetched")
+	}
+}
+
+// TestResumption: a second connection resumes the first's session when
+// the server issues tickets (Go's default, TLS 1.2 and 1.3), and not when
+// it does not.
+func TestResumption(t *testing.T) {
+	t.Parallel()
+	ca := newTestCA(t)
+	for _, tc := range []struct {
+		name     string
+		version  uint16
+		disabled bool
+		want     bool
+	}{
+		{"TLS 1.3 tickets", tls.VersionTLS13, false, true},
+		{"TLS 1.2 tickets", tls.VersionTLS12, false, true},
+		{"TLS 1.3 no tickets", tls.VersionTLS13, true, false},
+		{"TLS 1.2 no tickets", tls.VersionTLS12, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			crt := ca.issue(t, certOpts{names: []string{"resume.test"}})
+			cfg := &tls.Config{Certificates: []tls.Certificate{crt}, MinVersion: tc.version, MaxVersion: tc.version, SessionTicketsDisabled: tc.disabled}
+			f := serveTLS(t, "resume.test", crt, hardened(t, "resume.test", nil), cfg)
+			rep := run(t, f, Options{Roots: ca.pool})
+			if rep.TLS == nil || rep.TLS.Resumption != tc.want {
+				t.Errorf("resumption %+v, want %v", rep.TLS, tc.want)
+			}
+		})
 	}
 }

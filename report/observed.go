@@ -89,7 +89,7 @@ func observedLines(c rules.Category, r audit.Report) []string {
 			if len(t.ALPN) > 0 {
 				alpn = strings.Join(t.ALPN, ", ")
 			}
-			out = append(out, fmt.Sprintf("ALPN: %s; OCSP stapling: %s", alpn, yesNo(t.OCSPStapling)))
+			out = append(out, fmt.Sprintf("ALPN: %s; OCSP stapling: %s; session resumption: %s", alpn, yesNo(t.OCSPStapling), yesNo(t.Resumption)))
 		}
 	case rules.Certificate:
 		if r.Cert != nil {

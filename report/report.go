@@ -66,6 +66,7 @@
 //	                suites {version: [suite IDs]}, server_preference,
 //	                groups[], dh_bits, alpn[], secure_renegotiation,
 //	                extended_master_secret, session_tickets, ocsp_stapling,
+//	                resumption,
 //	                errors[] (the fields of tlsprobe.Report)
 //
 // Arrays are always present (possibly empty), never null; certificate is

@@ -38,6 +38,10 @@ type Report struct {
 	ExtendedMasterSecret bool `json:"extended_master_secret"`
 	SessionTickets       bool `json:"session_tickets"`
 	OCSPStapling         bool `json:"ocsp_stapling"`
+	// Resumption says whether a second connection resumed the session of
+	// a first (tickets or IDs, any version); the prober leaves it to its
+	// caller, which makes full connections (package audit does).
+	Resumption bool `json:"resumption"`
 	// Errors are problems that left part of the picture unknown: network
 	// errors and timeouts, malformed or contradictory answers, unexpected
 	// alerts. They are never counted as "not accepted".
