@@ -4,10 +4,6 @@ import (
 	"bufio"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -35,15 +31,6 @@ import (
 // (TestLegacyTLS: 3DES) and the fake server of package tlsprobe (SSL 3.0,
 // RC4, export).
 
-// dh1024PEM are 1024-bit DH parameters (`openssl dhparam 1024`), shipped
-// because generating them takes about a second.
-const dh1024PEM = `-----BEGIN DH PARAMETERS-----
-MIGHAoGBAI5dbw3vKI6bnWSS1WW+B3FOdxTNHsUvp+e9+lCMrJBE0frMkuU4Pmcr
-RC49FbRTHKd6+JDqOhyaf7wAsZLIQbQyucf99H5V+R87e9A28gJ926xVV2jbx6bT
-5vqCXsisdB7iUBLNq7OVf4F8VDKwghpPwqMZhSWGXNzxVifDfhK/AgEC
------END DH PARAMETERS-----
-`
-
 // writeRSALeaf issues an RSA-2048 server certificate for name from ca
 // (static RSA suites need an RSA key; testutil's leaves are ECDSA) and
 // writes it and its key to dir.
@@ -53,31 +40,7 @@ func writeRSALeaf(t *testing.T, ca *testutil.CA, dir, name string) (certFile, ke
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: name},
-		DNSNames:     []string{name},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(30 * 24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")
-	if err := atomicfile.Write(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := atomicfile.Write(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return certFile, keyFile
+	return testutil.WriteCert(t, dir, name, ca.LeafWithKey(t, []string{name}, time.Now().Add(-time.Hour), time.Now().Add(30*24*time.Hour), key))
 }
 
 var acceptLine = regexp.MustCompile(`ACCEPT 127\.0\.0\.1:(\d+)\n`)
@@ -159,7 +122,7 @@ func TestOpenSSLLegacyTLS(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile := writeRSALeaf(t, ca, dir, host)
 	dhFile := filepath.Join(dir, "dh1024.pem")
-	if err := atomicfile.Write(dhFile, []byte(dh1024PEM), 0o644); err != nil {
+	if err := atomicfile.Write(dhFile, []byte(testutil.DH1024PEM), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	const (

@@ -1,20 +1,15 @@
 package demo_test
 
 import (
-	"bytes"
 	"crypto/x509"
 	"fmt"
-	"image/png"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/portcullis/portcullis/demo"
 	"github.com/portcullis/portcullis/internal/browsertest"
 	"github.com/portcullis/portcullis/internal/e2e"
-	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 func TestMain(m *testing.M) {
@@ -116,56 +111,14 @@ preload = true
 
 	// 5. HSTS is recorded: a later http:// URL is upgraded inside the
 	// browser, and the plain-HTTP listener never sees the request.
-	var plainBefore, tlsBefore []e2e.AccessEntry
-	testutil.Eventually(t, 5*time.Second, "the access log line of the echo fetch", func() bool {
-		plainBefore, tlsBefore = e2e.SplitTLS(serve.AccessLog())
-		return len(tlsBefore) > 0 && tlsBefore[len(tlsBefore)-1].Path == "/__demo/echo"
-	})
-	if len(plainBefore) != 1 || plainBefore[0].String() != "GET http://demo.test/ 308" {
-		t.Errorf("plain-HTTP requests before the HSTS visit: %v, want the one 308", plainBefore)
+	if plain, _ := e2e.SplitTLS(serve.AccessLog()); len(plain) != 1 || plain[0].String() != "GET http://demo.test/ 308" {
+		t.Errorf("plain-HTTP requests before the HSTS visit: %v, want the one 308", plain)
 	}
-	again := b.Navigate("http://demo.test/account")
-	if again.Err != "" || len(again.Chain) != 2 {
-		t.Fatalf("http://demo.test/account after HSTS:\n%s", again)
-	}
-	if up := again.Chain[0]; !up.HSTSUpgrade() || up.Location != "https://demo.test/account" || up.Remote != "" {
-		t.Errorf("first hop is not the browser's own HSTS upgrade: %v (from %q)", up, up.Remote)
-	}
-	if f := again.Final(); f.String() != "GET https://demo.test/account → 200" || f.Remote != ip.String()+":443" {
-		t.Errorf("after the upgrade: %v (from %q)", f, f.Remote)
-	}
-	var plainAfter, tlsAfter []e2e.AccessEntry
-	testutil.Eventually(t, 5*time.Second, "the access log line of the upgraded request", func() bool {
-		plainAfter, tlsAfter = e2e.SplitTLS(serve.AccessLog())
-		for _, e := range tlsAfter[len(tlsBefore):] {
-			if e.String() == "GET https://demo.test/account 200" {
-				return true
-			}
-		}
-		return false
-	})
-	if len(plainAfter) != len(plainBefore) {
-		t.Errorf("the plain-HTTP listener saw the upgraded request: %v", plainAfter[len(plainBefore):])
-	}
+	b.CheckHSTSUpgrade(serve, "http://demo.test/account", ip.String()+":443")
 
 	// 4. Nothing went wrong on the way, in the page or in the browser.
-	for _, m := range b.Problems() {
-		t.Errorf("the browser reported: %v", m)
-	}
-	for _, e := range b.Requests() {
-		if e.Error != "" || e.Status >= 400 {
-			t.Errorf("request failed: %v", e)
-		}
-	}
+	b.CheckClean()
 
 	// 6. A screenshot of the signed-in page.
-	path := filepath.Join(t.ArtifactDir(), "demo-account.png")
-	n := b.Screenshot(path)
-	data, err := os.ReadFile(path)
-	if err != nil || n == 0 || len(data) != n {
-		t.Fatalf("screenshot %s: %d bytes written, %d read, %v", path, n, len(data), err)
-	}
-	if cfg, err := png.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width == 0 || cfg.Height == 0 {
-		t.Fatalf("screenshot %s is not a PNG: %v", path, err)
-	}
+	b.ScreenshotArtifact("demo-account.png")
 }

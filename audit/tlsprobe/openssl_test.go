@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,15 +26,6 @@ import (
 // (RC4, DES, 3DES, export), even with the legacy provider; the fake
 // server of probe_test.go and the Go servers cover those.
 
-// dh1024PEM are 1024-bit DH parameters (`openssl dhparam 1024`), shipped
-// because generating them takes about a second.
-const dh1024PEM = `-----BEGIN DH PARAMETERS-----
-MIGHAoGBAI5dbw3vKI6bnWSS1WW+B3FOdxTNHsUvp+e9+lCMrJBE0frMkuU4Pmcr
-RC49FbRTHKd6+JDqOhyaf7wAsZLIQbQyucf99H5V+R87e9A28gJ926xVV2jbx6bT
-5vqCXsisdB7iUBLNq7OVf4F8VDKwghpPwqMZhSWGXNzxVifDfhK/AgEC
------END DH PARAMETERS-----
-`
-
 // opensslGroups are the groups OpenSSL 3.0 accepts by default, in the
 // prober's report order (the finite-field ones only in TLS 1.3).
 var opensslGroups = []uint16{GroupX25519, GroupSecp256r1, GroupSecp384r1, GroupSecp521r1, GroupX448,
@@ -51,7 +40,7 @@ type opensslServer struct {
 	cipher   string   // -cipher, for TLS 1.2 and below; "" is OpenSSL's DEFAULT
 	suites13 string   // -ciphersuites, for TLS 1.3; "" is OpenSSL's default
 	legacy   bool     // load the legacy provider (SEED) besides the default one
-	dh1024   bool     // -dhparam with dh1024PEM
+	dh1024   bool     // -dhparam with testutil.DH1024PEM
 	args     []string // other options: versions, -serverpref, -alpn, -groups
 }
 
@@ -109,7 +98,7 @@ func (s opensslServer) start(t *testing.T, bin string) string {
 	}
 	if s.dh1024 {
 		p := filepath.Join(dir, "dh1024.pem")
-		if err := os.WriteFile(p, []byte(dh1024PEM), 0o644); err != nil {
+		if err := os.WriteFile(p, []byte(testutil.DH1024PEM), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		args = append(args, "-dhparam", p)
@@ -128,17 +117,7 @@ func (s opensslServer) start(t *testing.T, bin string) string {
 // s_server options naming them.
 func writeCert(t *testing.T, dir, name string, c tls.Certificate, certOpt, keyOpt string) []string {
 	t.Helper()
-	key, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, kf := filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")
-	if err := os.WriteFile(cf, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(kf, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cf, kf := testutil.WriteCert(t, dir, name, c)
 	return []string{certOpt, cf, keyOpt, kf}
 }
 

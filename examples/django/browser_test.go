@@ -1,20 +1,13 @@
 package django
 
 import (
-	"bytes"
 	"crypto/x509"
 	"encoding/json"
-	"image/png"
 	"net/netip"
-	"os"
-	"path/filepath"
-	"slices"
 	"testing"
-	"time"
 
 	"github.com/portcullis/portcullis/internal/browsertest"
 	"github.com/portcullis/portcullis/internal/e2e"
-	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 // TestDjangoInBrowser walks the Django example behind portcullis in a
@@ -104,59 +97,15 @@ func TestDjangoInBrowser(t *testing.T) {
 
 	// 5. HSTS is recorded: a later http:// URL is upgraded inside the
 	// browser, and the plain-HTTP listener never sees the request.
-	var plainBefore, tlsBefore []e2e.AccessEntry
-	testutil.Eventually(t, 5*time.Second, "the access log line of whoami.json", func() bool {
-		plainBefore, tlsBefore = e2e.SplitTLS(s.Serve.AccessLog())
-		return slices.ContainsFunc(tlsBefore, func(e e2e.AccessEntry) bool { return e.Path == "/whoami.json" })
-	})
-	if len(plainBefore) != 1 || plainBefore[0].String() != "GET http://app.test/accounts/login/ 308" {
-		t.Errorf("plain-HTTP requests before the HSTS visit: %v, want the one 308", plainBefore)
+	if plain, _ := e2e.SplitTLS(s.Serve.AccessLog()); len(plain) != 1 || plain[0].String() != "GET http://app.test/accounts/login/ 308" {
+		t.Errorf("plain-HTTP requests before the HSTS visit: %v, want the one 308", plain)
 	}
-	again := b.Navigate("http://app.test/account/")
-	if again.Err != "" || len(again.Chain) != 2 {
-		t.Fatalf("http://app.test/account/ after HSTS:\n%s", again)
-	}
-	if up := again.Chain[0]; !up.HSTSUpgrade() || up.Location != "https://app.test/account/" || up.Remote != "" {
-		t.Errorf("first hop is not the browser's own HSTS upgrade: %v (from %q)", up, up.Remote)
-	}
-	if f := again.Final(); f.String() != "GET https://app.test/account/ → 200" || f.Remote != https {
-		t.Errorf("after the upgrade: %v (from %q)", f, f.Remote)
-	}
-	var plainAfter []e2e.AccessEntry
-	testutil.Eventually(t, 5*time.Second, "the access log line of the upgraded request", func() bool {
-		var tlsAfter []e2e.AccessEntry
-		plainAfter, tlsAfter = e2e.SplitTLS(s.Serve.AccessLog())
-		for _, e := range tlsAfter[len(tlsBefore):] {
-			if e.String() == "GET https://app.test/account/ 200" {
-				return true
-			}
-		}
-		return false
-	})
-	if len(plainAfter) != len(plainBefore) {
-		t.Errorf("the plain-HTTP listener saw the upgraded request: %v", plainAfter[len(plainBefore):])
-	}
+	b.CheckHSTSUpgrade(s.Serve, "http://app.test/account/", https)
 
 	// 4. Nothing went wrong on the way: no console error, CSP violation
 	// or mixed-content warning, no failed request.
-	for _, m := range b.Problems() {
-		t.Errorf("the browser reported: %v", m)
-	}
-	for _, e := range b.Requests() {
-		if e.Error != "" || e.Status >= 400 {
-			t.Errorf("request failed: %v", e)
-		}
-	}
+	b.CheckClean()
 
 	// 6. A screenshot of the signed-in page, kept with -artifacts.
-	path := filepath.Join(t.ArtifactDir(), "django-account.png")
-	n := b.Screenshot(path)
-	data, err := os.ReadFile(path)
-	if err != nil || n == 0 || len(data) != n {
-		t.Fatalf("screenshot %s: %d bytes written, %d read, %v", path, n, len(data), err)
-	}
-	if cfg, err := png.DecodeConfig(bytes.NewReader(data)); err != nil || cfg.Width == 0 || cfg.Height == 0 {
-		t.Fatalf("screenshot %s is not a PNG: %v", path, err)
-	}
-	t.Logf("screenshot: %s", path)
+	b.ScreenshotArtifact("django-account.png")
 }

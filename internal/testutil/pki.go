@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -97,6 +98,13 @@ func (ca *CA) Leaf(t testing.TB, names []string, notBefore, notAfter time.Time) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ca.LeafWithKey(t, names, notBefore, notAfter, key)
+}
+
+// LeafWithKey is Leaf for a key of the caller's (an RSA key's certificate
+// also allows key encipherment, which static-RSA suites need).
+func (ca *CA) LeafWithKey(t testing.TB, names []string, notBefore, notAfter time.Time, key crypto.Signer) tls.Certificate {
+	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(ca.serial.Add(1)),
 		Subject:      pkix.Name{CommonName: names[0]},
@@ -105,6 +113,9 @@ func (ca *CA) Leaf(t testing.TB, names []string, notBefore, notAfter time.Time) 
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
+	if _, ok := key.Public().(*rsa.PublicKey); ok {
+		tmpl.KeyUsage |= x509.KeyUsageKeyEncipherment
+	}
 	for _, n := range names {
 		if ip := net.ParseIP(n); ip != nil {
 			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
@@ -112,7 +123,7 @@ func (ca *CA) Leaf(t testing.TB, names []string, notBefore, notAfter time.Time) 
 			tmpl.DNSNames = append(tmpl.DNSNames, n)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +138,13 @@ func (ca *CA) Leaf(t testing.TB, names []string, notBefore, notAfter time.Time) 
 // name-key.pem (mode 0600).
 func (ca *CA) WriteLeaf(t testing.TB, dir, name string, names []string, notBefore, notAfter time.Time) (certFile, keyFile string) {
 	t.Helper()
-	c := ca.Leaf(t, names, notBefore, notAfter)
+	return WriteCert(t, dir, name, ca.Leaf(t, names, notBefore, notAfter))
+}
+
+// WriteCert writes c's leaf and private key to dir as name.pem and
+// name-key.pem (PKCS #8, mode 0600).
+func WriteCert(t testing.TB, dir, name string, c tls.Certificate) (certFile, keyFile string) {
+	t.Helper()
 	keyDER, err := x509.MarshalPKCS8PrivateKey(c.PrivateKey)
 	if err != nil {
 		t.Fatal(err)
@@ -141,3 +158,13 @@ func (ca *CA) WriteLeaf(t testing.TB, dir, name string, names []string, notBefor
 	}
 	return certFile, keyFile
 }
+
+// DH1024PEM are 1024-bit finite-field DH parameters (`openssl dhparam
+// 1024`), for servers that must offer a weak DHE group; shipped because
+// generating them takes about a second.
+const DH1024PEM = `-----BEGIN DH PARAMETERS-----
+MIGHAoGBAI5dbw3vKI6bnWSS1WW+B3FOdxTNHsUvp+e9+lCMrJBE0frMkuU4Pmcr
+RC49FbRTHKd6+JDqOhyaf7wAsZLIQbQyucf99H5V+R87e9A28gJ926xVV2jbx6bT
+5vqCXsisdB7iUBLNq7OVf4F8VDKwghpPwqMZhSWGXNzxVifDfhK/AgEC
+-----END DH PARAMETERS-----
+`
