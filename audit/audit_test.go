@@ -197,6 +197,20 @@ func TestHardenedSiteGetsAPlus(t *testing.T) {
 	}
 }
 
+// withSecurityTxt is the hardened app serving, instead of shield's own, a
+// security.txt that expires at expires.
+func withSecurityTxt(t testing.TB, host string, expires time.Time) func(int) http.Handler {
+	f := securitytxt.File{Contact: []string{"mailto:security@" + host}, Expires: expires}
+	return hardenedWith(t, host, func(o *shield.Options) { o.SecurityTxt = nil }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/security.txt" {
+			app().ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(f.Render())
+	}))
+}
+
 // TestMisconfigurations audits one fixture per misconfiguration and
 // checks the finding it must produce and the grade it caps.
 func TestMisconfigurations(t *testing.T) {
@@ -250,26 +264,10 @@ func TestMisconfigurations(t *testing.T) {
 			return hardened(t, h, func(o *shield.Options) { o.SecurityTxt = nil })
 		}, []string{"securitytxt.missing"}, "A+"},
 		{"stale security.txt", good, func(h string) func(int) http.Handler {
-			f := securitytxt.File{Contact: []string{"mailto:security@" + h}, Expires: time.Now().AddDate(0, 0, -10)}
-			return hardenedWith(t, h, func(o *shield.Options) { o.SecurityTxt = nil }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != "/.well-known/security.txt" {
-					app().ServeHTTP(w, r)
-					return
-				}
-				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-				w.Write(f.Render())
-			}))
+			return withSecurityTxt(t, h, time.Now().AddDate(0, 0, -10))
 		}, []string{"securitytxt.expired"}, "A"},
 		{"security.txt expiring in two years", good, func(h string) func(int) http.Handler {
-			f := securitytxt.File{Contact: []string{"mailto:security@" + h}, Expires: time.Now().AddDate(2, 0, 0)}
-			return hardenedWith(t, h, func(o *shield.Options) { o.SecurityTxt = nil }, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path != "/.well-known/security.txt" {
-					app().ServeHTTP(w, r)
-					return
-				}
-				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-				w.Write(f.Render())
-			}))
+			return withSecurityTxt(t, h, time.Now().AddDate(2, 0, 0))
 		}, []string{"securitytxt.expires-too-far"}, "A+"},
 		{"CORS reflects any origin", good, func(h string) func(int) http.Handler {
 			inner := hardened(t, h, nil)
