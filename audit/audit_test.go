@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/csp"
+	"github.com/portcullis/portcullis/internal/testutil"
 	"github.com/portcullis/portcullis/rules"
 	"github.com/portcullis/portcullis/securitytxt"
 	"github.com/portcullis/portcullis/server"
@@ -29,25 +31,16 @@ import (
 
 // testCA issues the fixtures' certificates.
 type testCA struct {
+	*testutil.CA
 	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
+	key  crypto.Signer
 	pool *x509.CertPool
 }
 
 func newTestCA(t testing.TB) *testCA {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Audit Test Root"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(c)
-	return &testCA{c, key, pool}
+	ca := testutil.NewCA(t, "Audit Test Root")
+	return &testCA{CA: ca, cert: ca.Cert, key: ca.Key, pool: ca.Pool()}
 }
 
 type certOpts struct {
@@ -58,17 +51,16 @@ type certOpts struct {
 
 func (ca *testCA) issue(t testing.TB, o certOpts) tls.Certificate {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if o.from.IsZero() {
 		o.from, o.until = time.Now().Add(-time.Hour), time.Now().AddDate(0, 3, 0)
 	}
+	if !o.selfSigned {
+		return ca.Leaf(t, o.names, o.from, o.until)
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: o.names[0]},
 		DNSNames: o.names, NotBefore: o.from, NotAfter: o.until, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	parent, signer := ca.cert, ca.key
-	if o.selfSigned {
-		parent, signer = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)
 	}

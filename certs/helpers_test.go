@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"log/slog"
 	"net"
@@ -94,31 +93,15 @@ func handshake(addr, serverName string, roots *x509.CertPool, now func() time.Ti
 
 // issuer is an unconstrained test CA for certificate files.
 type issuer struct {
+	*testutil.CA
 	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
 	pool *x509.CertPool
 }
 
 func newIssuer(t *testing.T, cn string) *issuer {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{CommonName: cn},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, _ := x509.ParseCertificate(der)
-	pool := x509.NewCertPool()
-	pool.AddCert(c)
-	return &issuer{c, key, pool}
+	ca := testutil.NewCA(t, cn)
+	return &issuer{CA: ca, cert: ca.Cert, pool: ca.Pool()}
 }
 
 // leaf signs a leaf for names (DNS names or IPs) with key (a new ECDSA
@@ -129,31 +112,12 @@ func (is *issuer) leaf(t *testing.T, names []string, key crypto.Signer) (leaf *x
 	if key == nil {
 		key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: randomSerial(),
-		Subject:      pkix.Name{CommonName: names[0]},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(12 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, n)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, is.cert, key.Public(), is.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, _ = x509.ParseCertificate(der)
+	c := is.LeafWithKey(t, names, time.Now().Add(-time.Hour), time.Now().Add(12*time.Hour), key)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return leaf, pemBytes("CERTIFICATE", der), pemBytes("PRIVATE KEY", keyDER)
+	return c.Leaf, pemBytes("CERTIFICATE", c.Certificate[0]), pemBytes("PRIVATE KEY", keyDER)
 }
 
 // writeFile writes data with mode perm, failing the test on error.
