@@ -94,7 +94,8 @@ type Server struct {
 type runtime struct {
 	cfg     *config.Config
 	sites   []*site
-	handler http.Handler // access log → router
+	router  *shield.Router // Host → index in sites
+	handler http.Handler   // access log → router
 	certs   *certs.Selector
 	served  []served // each site's certificate source
 	retire  func()   // releases what this generation holds
@@ -231,13 +232,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.cur.Load().handler.ServeHTTP(w, r)
 }
 
-// route hands the request to the site that serves its Host.
+// route hands the request to the first site, in configuration order,
+// that serves its Host.
 func (rt *runtime) route(w http.ResponseWriter, r *http.Request) {
-	for _, st := range rt.sites {
-		if st.shield.AllowsHost(r.Host) {
-			st.handler.ServeHTTP(w, r)
-			return
-		}
+	if i := rt.router.Route(r.Host); i >= 0 {
+		rt.sites[i].handler.ServeHTTP(w, r)
+		return
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
@@ -380,6 +380,11 @@ func (s *Server) buildLocked(cfg *config.Config) (_ *runtime, err error) {
 		closers = append(closers, func() { f.Close() })
 		out = f
 	}
+	shields := make([]*shield.Shield, len(rt.sites))
+	for i, st := range rt.sites {
+		shields[i] = st.shield
+	}
+	rt.router = shield.NewRouter(shields)
 	rt.handler = http.HandlerFunc(rt.route)
 	if cfg.AccessLog.Format != "off" {
 		rt.handler = proxy.AccessLog(rt.handler, proxy.AccessLogOptions{Format: cfg.AccessLog.Format, Out: out, Now: s.opts.Now})

@@ -98,3 +98,26 @@ func ExampleShield_Findings() {
 	// header.corp-missing
 	// securitytxt.missing
 }
+
+// A server with several sites routes each request to the first whose
+// hosts allow its Host, as asking each Shield's AllowsHost in turn would,
+// in constant time.
+func ExampleRouter() {
+	var sites []*shield.Shield
+	for _, hosts := range [][]string{{"shop.example.com"}, {".example.com"}, {"*"}} {
+		s, err := shield.New(shield.Options{Hosts: hosts})
+		if err != nil {
+			log.Fatal(err)
+		}
+		sites = append(sites, s)
+	}
+	r := shield.NewRouter(sites)
+	for _, host := range []string{"shop.example.com:443", "blog.example.com", "other.test", "bad host"} {
+		fmt.Println(host, "→", r.Route(host))
+	}
+	// Output:
+	// shop.example.com:443 → 0
+	// blog.example.com → 1
+	// other.test → 2
+	// bad host → -1
+}

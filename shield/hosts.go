@@ -254,11 +254,28 @@ func validPort(p string) bool {
 // matcher stores ("::ffff:1.2.3.4" stays IPv6, "::1" compressed). Names are
 // returned unchanged. Only called on the slow path, after an exact miss.
 func normalizeIPHost(h string) (string, bool) {
+	if !mightBeIP(h) {
+		return h, false // spares netip.ParseAddr's error allocation on names
+	}
 	a, err := netip.ParseAddr(h)
 	if err != nil {
 		return h, false
 	}
 	return a.Unmap().String(), true
+}
+
+// mightBeIP reports whether s could be an IP literal: an IPv6 one has a
+// colon, an IPv4 one only digits and dots.
+func mightBeIP(s string) bool {
+	if strings.IndexByte(s, ':') >= 0 {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '.' && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // isLocalHost reports whether HSTS must never be sent for this host:
