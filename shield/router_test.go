@@ -32,8 +32,8 @@ func mustShields(t testing.TB, hosts ...[]string) []*Shield {
 func TestRouter(t *testing.T) {
 	shields := mustShields(t,
 		[]string{"shop.example.com", "www.shop.example.com"},
-		[]string{".example.com"},         // example.com and every subdomain not claimed before
-		[]string{"api.example.com"},      // shadowed by the pattern above: first wins
+		[]string{".example.com"},    // example.com and every subdomain not claimed before
+		[]string{"api.example.com"}, // shadowed by the pattern above: first wins
 		[]string{"10.0.0.1", "[2001:db8::1]"},
 		[]string{"Other.TEST", ".deep.other.test"},
 		[]string{"*"},
