@@ -429,7 +429,7 @@ type whoami struct {
 // sets it, and the client's real address from mysite's trusted-proxy
 // middleware, whatever forwarding headers the client forges.
 func testClientAddress(t *testing.T, s *stack) {
-	client := otherLoopback(t, s.IP, s.FrontProxy)
+	client := e2e.RandomLoopback(s.IP, s.FrontProxy)
 	spoofed := map[string]string{
 		"X-Forwarded-For":   "203.0.113.9",
 		"X-Forwarded-Proto": "http",

@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,7 +145,7 @@ func startStack(t testing.TB) *stack {
 		Password: randomString(t, 18),
 		Dir:      projectDir(t),
 	}
-	s.FrontProxy = otherLoopback(t, s.IP)
+	s.FrontProxy = e2e.RandomLoopback(s.IP)
 	s.Env = djangoEnv(state,
 		"DJANGO_SECRET_KEY="+randomString(t, 48),
 		"DJANGO_ALLOWED_HOSTS="+siteName,
@@ -209,19 +208,6 @@ policy = "strict"
 contact = ["mailto:security@app.test"]
 
 `+s.Site.CertTOML(), s.IP, siteName, s.Upstream, s.FrontProxy.String())
-}
-
-// otherLoopback returns a random address of 127.0.0.0/8 other than
-// 127.0.0.1 and those of not.
-func otherLoopback(t testing.TB, not ...netip.Addr) netip.Addr {
-	t.Helper()
-	for {
-		b := randomBytes(t, 3)
-		a := netip.AddrFrom4([4]byte{127, b[0], b[1], max(b[2], 1)})
-		if a != netip.MustParseAddr("127.0.0.1") && !slices.Contains(not, a) {
-			return a
-		}
-	}
 }
 
 func randomBytes(t testing.TB, n int) []byte {

@@ -228,9 +228,6 @@ func (b *Browser) For(t testing.TB) *Browser {
 	return &c
 }
 
-// PID returns the process ID of the browser's main process.
-func (b *Browser) PID() int { return b.pid }
-
 // call runs f under the action deadline and fails the test with what
 // (e.g. `click "#go"`) when it errs.
 func (b *Browser) call(what string, f func(ctx context.Context) error) {

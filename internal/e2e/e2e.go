@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -105,7 +106,7 @@ func LoopbackHost(t testing.TB) netip.Addr {
 	t.Helper()
 	var lastErr error
 	for range 20 {
-		a := netip.AddrFrom4([4]byte{127, byte(1 + rand.IntN(254)), byte(rand.IntN(256)), byte(1 + rand.IntN(254))})
+		a := RandomLoopback()
 		if err := portsFree(a, 80, 443); err != nil {
 			if os.IsPermission(err) || strings.Contains(err.Error(), "permission denied") {
 				Missing(t, fmt.Sprintf("binding %s:80 needs root or CAP_NET_BIND_SERVICE: %v", a, err))
@@ -117,6 +118,18 @@ func LoopbackHost(t testing.TB) netip.Addr {
 	}
 	t.Fatalf("no loopback address with ports 80 and 443 free: %v", lastErr)
 	return netip.Addr{}
+}
+
+// RandomLoopback returns a random address of 127.0.0.0/8 other than
+// 127.0.0.1 and those of not: a test's own client or server address on a
+// machine where 127.0.0.1 is shared.
+func RandomLoopback(not ...netip.Addr) netip.Addr {
+	for {
+		a := netip.AddrFrom4([4]byte{127, byte(rand.IntN(256)), byte(rand.IntN(256)), byte(1 + rand.IntN(254))})
+		if a != netip.AddrFrom4([4]byte{127, 0, 0, 1}) && !slices.Contains(not, a) {
+			return a
+		}
+	}
 }
 
 func portsFree(a netip.Addr, ports ...uint16) error {
@@ -210,10 +223,6 @@ type Serve struct {
 	// Config and Data are the configuration file and the data directory.
 	Config, Data string
 }
-
-// RootCA is the path of the local CA's root certificate, which clients
-// trust to reach a site whose certificate comes from the local CA.
-func (s *Serve) RootCA() string { return filepath.Join(s.Data, "ca", "root.pem") }
 
 // StartServe writes config (TOML) to a file and runs `portcullis serve`
 // on it, with a fresh data directory and JSON logs, until it has printed
