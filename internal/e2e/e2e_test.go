@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -48,8 +49,40 @@ upstream = "demo"
 	}
 }
 
+// recorder is a testing.TB whose Skipf and Fatalf only record, so that
+// Missing's verdicts can be checked without skipping or failing.
+type recorder struct {
+	testing.TB
+	skipped, fatal string
+}
+
+func (r *recorder) Helper()                        {}
+func (r *recorder) Skipf(format string, a ...any)  { r.skipped = fmt.Sprintf(format, a...) }
+func (r *recorder) Fatalf(format string, a ...any) { r.fatal = fmt.Sprintf(format, a...) }
+
+// TestNeed: a program on PATH is found; a missing one skips the test off
+// CI and fails it with CI=true, saying what installs it.
 func TestNeed(t *testing.T) {
-	if p := Need(t, "go", "install Go"); p == "" {
-		t.Fatal("go not found, yet the test runs under it")
+	want, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Need(t, "go", "install Go"); got != want {
+		t.Errorf("Need(go) = %q, want %q", got, want)
+	}
+	if got := Need(t, want, "install Go"); got != want {
+		t.Errorf("Need(%q) = %q", want, got)
+	}
+	for _, ci := range []string{"", "true"} {
+		t.Setenv("CI", ci)
+		r := &recorder{TB: t}
+		Need(r, "portcullis-no-such-program", "apt-get install nothing")
+		verdict, other := r.skipped, r.fatal
+		if ci == "true" {
+			verdict, other = r.fatal, r.skipped
+		}
+		if !strings.Contains(verdict, "portcullis-no-such-program") || !strings.Contains(verdict, "apt-get install nothing") || other != "" {
+			t.Errorf("CI=%q: skipped %q, failed %q", ci, r.skipped, r.fatal)
+		}
 	}
 }
