@@ -301,13 +301,14 @@ func (a *auditor) run(ctx context.Context) Report {
 	case tlsRep != nil:
 		// The prober sees stapling in TLS 1.2's ServerHello; Go's
 		// handshake above also sees it in TLS 1.3's Certificate message.
-		tlsRep.OCSPStapling = tlsRep.OCSPStapling || stapled
+		stapled = stapled || tlsRep.OCSPStapling
+		tlsRep.OCSPStapling = stapled
 		tlsRep.Resumption = resumed
 		rep.TLS = tlsRep
 		a.findings = append(a.findings, TLSFindings(a.t.String(), tlsRep)...)
 	}
 
-	a.findings = append(a.findings, ocspFindings(a.t.String(), leaf, stapled || (tlsRep != nil && tlsRep.OCSPStapling))...)
+	a.findings = append(a.findings, ocspFindings(a.t.String(), leaf, stapled)...)
 	rep.Findings = dedupe(a.findings)
 	slices.SortStableFunc(rep.Findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
 	rep.Grade = grade.Of(rep.Findings)
