@@ -81,6 +81,7 @@ import (
 const (
 	newOrderPath   = "/order-plz"
 	finalizePrefix = "/finalize-order/"
+	newNoncePath   = "/nonce-plz"
 )
 
 // defaultValidity is Pebble's own default certificate lifetime.
@@ -101,8 +102,18 @@ type Options struct {
 	// with badNonce, as PEBBLE_WFE_NONCEREJECT. 0 (the default here,
 	// unlike Pebble's own 5) rejects none; 100 rejects every POST. acmez
 	// gives a POST 10 tries, so at 50 about one issuance in a hundred
-	// fails: tests should retry it.
+	// fails, and one in a few dozen sees no rejection at all: a test that
+	// must exercise rejection, and must not fail by chance, wants
+	// NonceRejectEvery.
 	NonceReject int
+	// NonceRejectEvery rejects the nonce of every Nth POST, the first
+	// included (2: the 1st, 3rd, 5th…), deterministically. The request does
+	// not reach Pebble; it is answered as Pebble answers a bad nonce: 400,
+	// a badNonce problem and a fresh nonce from Pebble in Replay-Nonce
+	// (RFC 8555 §6.5). With 2, a client that retries as the RFC says is
+	// always exercised and always succeeds. 0 rejects none; 1 rejects
+	// every POST.
+	NonceRejectEvery int
 	// AlwaysValid skips challenge validation (every challenge succeeds
 	// without a connection), as PEBBLE_VA_ALWAYS_VALID.
 	AlwaysValid bool
@@ -135,6 +146,7 @@ type CA struct {
 	created   int
 	issued    int
 	badNonces int
+	posts     int // POSTs received while serving, for NonceRejectEvery
 }
 
 // Start starts a CA serving the ACME API over HTTPS on 127.0.0.1 and
@@ -184,6 +196,8 @@ func (o Options) check() error {
 		return fmt.Errorf("Options.Validity %v is not a whole number of seconds (Pebble profiles count seconds)", o.Validity)
 	case o.NonceReject < 0 || o.NonceReject > 100:
 		return fmt.Errorf("Options.NonceReject %d is not a percentage in 0..100", o.NonceReject)
+	case o.NonceRejectEvery < 0:
+		return fmt.Errorf("Options.NonceRejectEvery %d is negative", o.NonceRejectEvery)
 	case o.AuthzReuse < 0 || o.AuthzReuse > 100:
 		return fmt.Errorf("Options.AuthzReuse %d is not a percentage in 0..100", o.AuthzReuse)
 	}
@@ -354,8 +368,9 @@ func (c *CA) Issued() int {
 	return c.issued
 }
 
-// BadNonces returns how many requests Pebble rejected with a badNonce
-// problem, genuine or injected by Options.NonceReject.
+// BadNonces returns how many requests were rejected with a badNonce
+// problem: by Pebble, genuinely or through Options.NonceReject, or by
+// Options.NonceRejectEvery.
 func (c *CA) BadNonces() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -375,9 +390,47 @@ func (c *CA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		unavailable(w, r, "pebbletest: the CA is down (SetDown(true))")
 		return
 	}
+	if c.rejectThisNonce(r) {
+		c.rejectNonce(w, api)
+		return
+	}
 	rec := &recorder{ResponseWriter: w}
 	api.ServeHTTP(rec, r)
 	c.count(r, rec)
+}
+
+// rejectThisNonce counts r if it is a POST and reports whether
+// Options.NonceRejectEvery picks it for rejection.
+func (c *CA) rejectThisNonce(r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.posts++
+	every := c.opts.NonceRejectEvery
+	if every == 0 || (c.posts-1)%every != 0 {
+		return false
+	}
+	c.badNonces++
+	return true
+}
+
+// rejectNonce answers a POST as Pebble answers one with a bad nonce,
+// handing out a fresh nonce that Pebble itself issued.
+func (c *CA) rejectNonce(w http.ResponseWriter, api http.Handler) {
+	rec := httptest.NewRecorder()
+	api.ServeHTTP(rec, httptest.NewRequest(http.MethodHead, c.srv.URL+newNoncePath, nil))
+	nonce := rec.Header().Get("Replay-Nonce")
+	if nonce == "" { // the client's retry will then fail: say why
+		c.log.Printf("pebbletest: Pebble's %s answered %d without a Replay-Nonce", newNoncePath, rec.Code)
+	}
+	c.log.Printf("pebbletest: rejecting this POST's nonce (NonceRejectEvery %d)", c.opts.NonceRejectEvery)
+	w.Header().Set("Replay-Nonce", nonce)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(http.StatusBadRequest)
+	fmt.Fprintf(w, `{"type":"urn:ietf:params:acme:error:badNonce","detail":"pebbletest: nonce rejected by NonceRejectEvery %d","status":400}`, c.opts.NonceRejectEvery)
 }
 
 // count updates the counters after Pebble answered r.

@@ -290,6 +290,37 @@ func TestNonceReject(t *testing.T) {
 		}
 		t.Logf("%d badNonce rejections", ca.BadNonces())
 	})
+	// NonceRejectEvery is deterministic: every POST rejected fails the
+	// first POST after acmez's retries; every other one always succeeds,
+	// with every retried POST accounted for.
+	t.Run("every-1", func(t *testing.T) {
+		t.Parallel()
+		ca, cfg := newPair(t, Options{NonceRejectEvery: 1}, client{noTLSALPN: true})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		err := cfg.ObtainCertSync(ctx, "nonce-every-1.test")
+		if err == nil || !strings.Contains(err.Error(), "badNonce") || !strings.Contains(err.Error(), "NonceRejectEvery 1") {
+			t.Fatalf("obtaining with every nonce rejected: %v, want the injected badNonce error", err)
+		}
+		if ca.BadNonces() < 2 || ca.Orders() != 0 {
+			t.Errorf("BadNonces() = %d, Orders() = %d; want retries and no order reaching Pebble", ca.BadNonces(), ca.Orders())
+		}
+	})
+	t.Run("every-2", func(t *testing.T) {
+		t.Parallel()
+		ca, cfg := newPair(t, Options{NonceRejectEvery: 2}, client{noTLSALPN: true})
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := cfg.ObtainCertSync(ctx, "nonce-every-2.test"); err != nil {
+			t.Fatalf("obtaining with every other nonce rejected: %v", err)
+		}
+		ca.mu.Lock()
+		posts := ca.posts
+		ca.mu.Unlock()
+		if want := (posts + 1) / 2; ca.BadNonces() != want || ca.Issued() != 1 || ca.Orders() != 1 {
+			t.Errorf("BadNonces() = %d of %d POSTs (want %d), Issued() = %d, Orders() = %d (want 1, 1)", ca.BadNonces(), posts, want, ca.Issued(), ca.Orders())
+		}
+	})
 }
 
 func TestServing(t *testing.T) {
@@ -386,6 +417,7 @@ func TestMisuse(t *testing.T) {
 		{"fractional validity", func(tb testing.TB) { Start(tb, Options{Validity: 1500 * time.Millisecond}) }, "whole number of seconds"},
 		{"nonce reject 101", func(tb testing.TB) { Start(tb, Options{NonceReject: 101}) }, "NonceReject 101"},
 		{"nonce reject -1", func(tb testing.TB) { Start(tb, Options{NonceReject: -1}) }, "NonceReject -1"},
+		{"nonce reject every -1", func(tb testing.TB) { Start(tb, Options{NonceRejectEvery: -1}) }, "NonceRejectEvery -1"},
 		{"authz reuse 101", func(tb testing.TB) { Start(tb, Options{AuthzReuse: 101}) }, "AuthzReuse 101"},
 		{"http port 0", func(tb testing.TB) { Start(tb, Options{}).Validate(0, 443) }, "httpPort 0"},
 		{"tls port 65536", func(tb testing.TB) { Start(tb, Options{}).Validate(80, 65536) }, "tlsPort 65536"},
