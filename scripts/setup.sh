@@ -38,6 +38,47 @@ else
   echo "setup: not a Debian system: install ${DEBIAN_PACKAGES[*]} yourself (the end-to-end tests need them)"
 fi
 
+# Django 4.2 LTS, beside Debian 12's 3.2, so that examples/django is tested
+# on both (4.0 changed CSRF: Origin checks, scheme-qualified trusted origins).
+# It comes from bookworm-backports through apt with its own source list and
+# state under .deps/, so the archive's signature is checked against Debian's
+# keyring while the system's sources and packages stay as they are; the
+# package is unpacked, not installed, and the tests put it on PYTHONPATH.
+DJANGO_BACKPORT=examples/django/.deps/django-4.2
+if [ -f "$DJANGO_BACKPORT/VERSION" ]; then
+  : # already unpacked
+elif [ "$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-}")" = bookworm ]; then
+  echo "setup: fetching Django 4.2 from bookworm-backports into $DJANGO_BACKPORT"
+  apt_dir="$PWD/examples/django/.deps/apt"
+  rm -rf "$apt_dir" "$DJANGO_BACKPORT" "$DJANGO_BACKPORT.tmp"
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial"
+  cat >"$apt_dir/backports.sources" <<'SOURCES'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+  apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/backports.sources" -o Dir::Etc::SourceParts=/nonexistent
+    -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+    -o Debug::NoLocking=1 -o APT::Sandbox::User=root -qq)
+  apt-get "${apt_opts[@]}" update
+  (cd "$apt_dir" && apt-get "${apt_opts[@]}" download python3-django/bookworm-backports)
+  deb=("$apt_dir"/python3-django_*.deb)
+  version="$(dpkg-deb -f "${deb[0]}" Version)"
+  case "$version" in
+    *:4.2.*) ;;
+    *) echo "setup: bookworm-backports has python3-django $version, not 4.2" >&2; exit 1 ;;
+  esac
+  mkdir -p "$DJANGO_BACKPORT.tmp"
+  dpkg-deb -x "${deb[0]}" "$DJANGO_BACKPORT.tmp"
+  echo "$version" >"$DJANGO_BACKPORT.tmp/VERSION"
+  mv "$DJANGO_BACKPORT.tmp" "$DJANGO_BACKPORT"
+  rm -rf "$apt_dir"
+else
+  echo "setup: not Debian 12 (bookworm): the Django 4.2 tests need $DJANGO_BACKPORT (python3-django 4.2 unpacked, see scripts/setup.sh)"
+fi
+
 # Module dependencies, so that the tests do not download mid-run.
 go mod download
 (cd bench/middleware && go mod download)

@@ -19,7 +19,13 @@ import (
 // HSTS header it upgrades http:// itself: the plain-HTTP listener never
 // sees that request. A screenshot of the signed-in page is kept.
 func TestDjangoInBrowser(t *testing.T) {
-	s := startStack(t)
+	// One Chromium at a time: two at once, beside the rest of the suite
+	// on two cores, come close to the browser's per-action deadline.
+	eachDjango(t, false, testInBrowser)
+}
+
+func testInBrowser(t *testing.T, r runtime) {
+	s := startStack(t, r)
 	b := browsertest.New(t, browsertest.Options{
 		Hosts: map[string]netip.Addr{s.Name: s.IP},
 		Roots: []*x509.Certificate{s.Site.CA.Cert},

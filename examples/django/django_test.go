@@ -33,7 +33,11 @@ func TestMain(m *testing.M) {
 // each see. The parts share one stack and run in order.
 func TestDjango(t *testing.T) {
 	t.Parallel()
-	s := startStack(t)
+	eachDjango(t, true, testStack)
+}
+
+func testStack(t *testing.T, r runtime) {
+	s := startStack(t, r)
 	for _, part := range []struct {
 		name string
 		test func(*testing.T, *stack)
@@ -221,13 +225,14 @@ func testLoginAndCSRF(t *testing.T, s *stack) {
 		hdr   map[string]string
 		layer string
 		// reason is what Django logs for a request it refuses, in
-		// Django 3.2's words (4.0 split the token reason in two).
-		reason string
+		// Django 3.2's words; reason4 in 4.x's where they differ (4.0
+		// split the token reason in two).
+		reason, reason4 string
 	}{
 		{name: "no-token", hdr: s.sameOrigin("/account/"), layer: django,
-			reason: "CSRF token missing or incorrect."},
+			reason: "CSRF token missing or incorrect.", reason4: "CSRF token missing."},
 		{name: "wrong-token", token: strings.Repeat("x", 64), hdr: s.sameOrigin("/account/"), layer: django,
-			reason: "CSRF token missing or incorrect."},
+			reason: "CSRF token missing or incorrect.", reason4: "CSRF token from POST incorrect."},
 		{name: "foreign-origin", token: token, layer: portcullis,
 			hdr: map[string]string{"Origin": "https://evil.example", "Referer": "https://evil.example/"}},
 		{name: "foreign-origin-same-referer", token: token, layer: portcullis,
@@ -254,7 +259,11 @@ func testLoginAndCSRF(t *testing.T, s *stack) {
 			if tc.token != "" {
 				form.Set("csrfmiddlewaretoken", tc.token)
 			}
-			logLine := "Forbidden (" + tc.reason + "): /account/"
+			reason := tc.reason
+			if s.Django.Major >= 4 && tc.reason4 != "" {
+				reason = tc.reason4
+			}
+			logLine := "Forbidden (" + reason + "): /account/"
 			before := strings.Count(s.Gunicorn.Log.String(), logLine)
 			resp, body := postForm(t, c, s.url("/account/?case="+tc.name), form, tc.hdr)
 			if resp.StatusCode != http.StatusForbidden {
@@ -274,7 +283,7 @@ func testLoginAndCSRF(t *testing.T, s *stack) {
 					t.Errorf("the refused request reached Django:\n%s", s.Gunicorn.Log.String())
 				}
 			case django:
-				if ct := resp.Header.Get("Content-Type"); ct != "text/html" || !strings.Contains(body, "<p>CSRF verification failed. Request aborted.</p>") {
+				if ct := resp.Header.Get("Content-Type"); ct != s.djangoHTML() || !strings.Contains(body, "<p>CSRF verification failed. Request aborted.</p>") {
 					t.Errorf("not Django's CSRF refusal: %s\n%s", ct, body)
 				}
 				s.waitLog(t, `"POST /account/?case=`+tc.name+` HTTP/1.1" 403`)
@@ -291,9 +300,10 @@ func testLoginAndCSRF(t *testing.T, s *stack) {
 	// Django alone: the foreign-Origin POST, sent straight to gunicorn with
 	// the session and a same-site Referer, is accepted by Django 3.2,
 	// whose CSRF check ignores Origin (4.0 added an Origin check): on 3.2
-	// portcullis is the only layer that refuses it.
+	// portcullis is the only layer that refuses it, on 4.x Django refuses
+	// it too.
 	want, wantTheme := http.StatusFound, "light"
-	if s.Django >= 4 {
+	if s.Django.Major >= 4 {
 		want, wantTheme = http.StatusForbidden, "dark"
 	}
 	req, _ := http.NewRequest(http.MethodPost, "http://"+s.Upstream+"/account/?case=direct-foreign-origin",
@@ -307,10 +317,15 @@ func testLoginAndCSRF(t *testing.T, s *stack) {
 		req.AddCookie(ck)
 	}
 	if resp, body := do(t, s.direct(t, netip.Addr{}), req); resp.StatusCode != want {
-		t.Errorf("Django %d alone, foreign Origin: %d, want %d\n%s", s.Django, resp.StatusCode, want, body)
+		t.Errorf("Django %s alone, foreign Origin: %d, want %d\n%s", s.Django.Version, resp.StatusCode, want, body)
 	}
 	if got := theme(); got != wantTheme {
 		t.Errorf("theme after the direct POST: %q, want %q", got, wantTheme)
+	}
+	if s.Django.Major >= 4 {
+		s.waitLog(t, "Forbidden (Origin checking failed - https://evil.example does not match any trusted origins.): /account/")
+	} else if strings.Contains(s.Gunicorn.Log.String(), "Origin checking failed") {
+		t.Errorf("Django %s checked Origin:\n%s", s.Django.Version, s.Gunicorn.Log.String())
 	}
 
 	// Log out (a POST, as Django 5 requires): the session is gone.
@@ -354,7 +369,16 @@ func testCookiesAndHeaders(t *testing.T, s *stack) {
 	if _, ck := setCookie(t, direct, "csrftoken"); ck.Secure {
 		t.Errorf("Django itself set a Secure csrftoken: the settings were meant to leave CSRF_COOKIE_SECURE off")
 	}
-	for _, h := range []string{"Strict-Transport-Security", "Content-Security-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy"} {
+	notByDjango := []string{"Strict-Transport-Security", "Content-Security-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy"}
+	if s.Django.Major >= 4 {
+		// SECURE_CROSS_ORIGIN_OPENER_POLICY, new in 4.0, defaults to
+		// same-origin: through portcullis it must still appear once.
+		if v := direct.Header.Values("Cross-Origin-Opener-Policy"); !slices.Equal(v, []string{"same-origin"}) {
+			t.Errorf("Django %s itself sent Cross-Origin-Opener-Policy %q, want its default same-origin", s.Django.Version, v)
+		}
+		notByDjango = notByDjango[:3]
+	}
+	for _, h := range notByDjango {
 		if v := direct.Header.Get(h); v != "" {
 			t.Errorf("Django itself sent %s: %q", h, v)
 		}
@@ -531,9 +555,12 @@ func TestDeployConfig(t *testing.T) {
 // HTTPS redirect, Secure cookies), and about nothing else.
 func TestDjangoCheckDeploy(t *testing.T) {
 	t.Parallel()
-	needDjango(t)
+	eachDjango(t, true, testCheckDeploy)
+}
+
+func testCheckDeploy(t *testing.T, r runtime) {
 	dir := t.TempDir()
-	env := djangoEnv(dir, "DJANGO_SECRET_KEY="+randomString(t, 48), "DJANGO_ALLOWED_HOSTS=app.test", "DJANGO_DB_PATH="+dir+"/db.sqlite3")
+	env := r.env(dir, "DJANGO_SECRET_KEY="+randomString(t, 48), "DJANGO_ALLOWED_HOSTS=app.test", "DJANGO_DB_PATH="+dir+"/db.sqlite3")
 	out := manage(t, projectDir(t), env, "check", "--deploy")
 	got := regexp.MustCompile(`\(([a-z_]+\.[EW]\d+)\)`).FindAllStringSubmatch(out, -1)
 	var ids []string
@@ -546,7 +573,7 @@ func TestDjangoCheckDeploy(t *testing.T) {
 	}
 
 	// Without the secret key the site refuses to start.
-	out2, err := manageOutput(projectDir(t), djangoEnv(dir, "DJANGO_ALLOWED_HOSTS=app.test", "DJANGO_DB_PATH="+dir+"/db.sqlite3"), "check")
+	out2, err := manageOutput(projectDir(t), r.env(dir, "DJANGO_ALLOWED_HOSTS=app.test", "DJANGO_DB_PATH="+dir+"/db.sqlite3"), "check")
 	if err == nil || !strings.Contains(out2, "ImproperlyConfigured: the environment variable DJANGO_SECRET_KEY is not set") {
 		t.Errorf("manage.py check without DJANGO_SECRET_KEY: %v\n%s", err, out2)
 	}
@@ -557,9 +584,12 @@ func TestDjangoCheckDeploy(t *testing.T) {
 // hands Django the one its version understands.
 func TestCSRFTrustedOrigins(t *testing.T) {
 	t.Parallel()
-	major := needDjango(t)
+	eachDjango(t, true, testCSRFTrustedOrigins)
+}
+
+func testCSRFTrustedOrigins(t *testing.T, r runtime) {
 	dir := t.TempDir()
-	env := djangoEnv(dir, "DJANGO_SECRET_KEY=x", "DJANGO_ALLOWED_HOSTS=app.test", "DJANGO_DB_PATH="+dir+"/db.sqlite3",
+	env := r.env(dir, "DJANGO_SECRET_KEY=x", "DJANGO_ALLOWED_HOSTS=app.test", "DJANGO_DB_PATH="+dir+"/db.sqlite3",
 		"DJANGO_CSRF_TRUSTED_ORIGINS=sso.example.com, https://pay.example.com,.example.org,https://*.example.net,http://legacy.example:8080")
 	out := manage(t, projectDir(t), env, "shell", "-c", "import json; from django.conf import settings; print(json.dumps(settings.CSRF_TRUSTED_ORIGINS))")
 	var got []string
@@ -567,10 +597,10 @@ func TestCSRFTrustedOrigins(t *testing.T) {
 		t.Fatalf("%v: %q", err, out)
 	}
 	want := []string{"sso.example.com", "pay.example.com", ".example.org", ".example.net", "legacy.example:8080"}
-	if major >= 4 {
+	if r.Major >= 4 {
 		want = []string{"https://sso.example.com", "https://pay.example.com", "https://*.example.org", "https://*.example.net", "http://legacy.example:8080"}
 	}
 	if !slices.Equal(got, want) {
-		t.Errorf("Django %d: CSRF_TRUSTED_ORIGINS = %q, want %q", major, got, want)
+		t.Errorf("Django %s: CSRF_TRUSTED_ORIGINS = %q, want %q", r.Version, got, want)
 	}
 }

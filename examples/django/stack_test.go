@@ -49,46 +49,96 @@ type stack struct {
 	FrontProxy netip.Addr
 	// User and Password log in to the site.
 	User, Password string
-	// Django is Django's major version (3 for Debian 12's 3.2).
-	Django int
+	// Django is the Django the site runs on.
+	Django runtime
 	// Dir is the Django project (this directory); Env the environment
 	// manage.py and gunicorn run with.
 	Dir string
 	Env []string
 }
 
-// needDjango skips the test (fails it with CI=true) unless gunicorn and
-// Debian's Django for /usr/bin/python3 are installed, and returns Django's
-// major version.
-func needDjango(t testing.TB) int {
+// runtime is one Django the example is tested on, run by Debian's
+// /usr/bin/python3 and gunicorn.
+type runtime struct {
+	// Series is the release series the test asks for: "3.2" or "4.2".
+	Series string
+	// Version is the version found, "3.2.25"; Major its first number.
+	Version string
+	Major   int
+	// PythonPath is the directory this Django is imported from, put first
+	// on PYTHONPATH; empty for Debian's python3-django, which Python finds
+	// by itself.
+	PythonPath string
+}
+
+// backportDir is where scripts/setup.sh unpacks Django 4.2 from
+// bookworm-backports, relative to this package's directory.
+const backportDir = ".deps/django-4.2/usr/lib/python3/dist-packages"
+
+// runtimes are the Djangos the example must work on: Debian 12's
+// python3-django (3.2 LTS) and 4.2 LTS, whose CSRF protection differs (it
+// checks Origin, and wants scheme-qualified trusted origins).
+var runtimes = []struct{ series, pythonPath, install string }{
+	{"3.2", "", "apt-get install python3-django (or run scripts/setup.sh)"},
+	{"4.2", backportDir, "run scripts/setup.sh, which unpacks it from bookworm-backports"},
+}
+
+// eachDjango runs test as a subtest per Django of runtimes, named after its
+// series ("django-4.2"), the subtests in parallel if parallel is set. A
+// Django that is not there skips its subtest (fails it with CI=true).
+func eachDjango(t *testing.T, parallel bool, test func(*testing.T, runtime)) {
+	for _, r := range runtimes {
+		t.Run("django-"+r.series, func(t *testing.T) {
+			if parallel {
+				t.Parallel()
+			}
+			test(t, needDjango(t, r.series, r.pythonPath, r.install))
+		})
+	}
+}
+
+// needDjango skips the test (fails it with CI=true) unless gunicorn is
+// installed and /usr/bin/python3 imports Django of the given series, from
+// pythonPath first if it is set; it returns that Django.
+func needDjango(t testing.TB, series, pythonPath, install string) runtime {
 	t.Helper()
 	e2e.Need(t, "/usr/bin/gunicorn", "install it with: apt-get install gunicorn (or run scripts/setup.sh)")
 	e2e.Need(t, "/usr/bin/python3", "install it with: apt-get install python3")
-	cmd := exec.Command("/usr/bin/python3", "-c", "import django; print(django.VERSION[0])")
-	cmd.Env = djangoEnv(t.TempDir())
+	r := runtime{Series: series}
+	if pythonPath != "" {
+		r.PythonPath = filepath.Join(projectDir(t), pythonPath)
+	}
+	cmd := exec.Command("/usr/bin/python3", "-c", "import django; print(django.get_version())")
+	cmd.Env = r.env(t.TempDir())
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		e2e.Missing(t, fmt.Sprintf("/usr/bin/python3 cannot import django (%v: %s); install it with: apt-get install python3-django (or run scripts/setup.sh)", err, strings.TrimSpace(string(out))))
+	r.Version = strings.TrimSpace(string(out))
+	if err != nil || !strings.HasPrefix(r.Version, series+".") {
+		e2e.Missing(t, fmt.Sprintf("Django %s: /usr/bin/python3 (PYTHONPATH %q) imports %q (%v); %s", series, r.PythonPath, r.Version, err, install))
+		return r
 	}
-	major, err := strconv.Atoi(strings.TrimSpace(string(out)))
-	if err != nil {
-		t.Fatalf("Django's major version: %q: %v", out, err)
+	major, _, _ := strings.Cut(r.Version, ".")
+	if r.Major, err = strconv.Atoi(major); err != nil {
+		t.Fatalf("Django's version %q: %v", r.Version, err)
 	}
-	return major
+	return r
 }
 
-// djangoEnv is the environment of manage.py and gunicorn: nothing is
+// env is the environment of manage.py and gunicorn on r: nothing is
 // inherited (no pyenv or PYTHONPATH of the developer's shell), no
 // bytecode is written into the source tree, and the settings come from
-// the DJANGO_* variables.
-func djangoEnv(dir string, vars ...string) []string {
-	return append([]string{
+// the DJANGO_* variables in vars.
+func (r runtime) env(dir string, vars ...string) []string {
+	env := []string{
 		"PATH=/usr/bin:/bin",
 		"HOME=" + dir,
 		"LANG=C.UTF-8",
 		"PYTHONDONTWRITEBYTECODE=1",
 		"PYTHONUNBUFFERED=1",
-	}, vars...)
+	}
+	if r.PythonPath != "" {
+		env = append(env, "PYTHONPATH="+r.PythonPath)
+	}
+	return append(env, vars...)
 }
 
 // randomString returns n random bytes in base64url (4n/3 characters).
@@ -130,13 +180,12 @@ func manageOutput(dir string, env []string, args ...string) (string, error) {
 
 // startStack migrates a fresh database, creates the user, starts
 // `portcullis serve` (HSTS preload, strict CSP, security.txt) and gunicorn
-// behind it, and returns once both accept connections.
-func startStack(t testing.TB) *stack {
+// on Django r behind it, and returns once both accept connections.
+func startStack(t testing.TB, r runtime) *stack {
 	t.Helper()
-	major := needDjango(t)
 	state := t.TempDir()
 	s := &stack{
-		Django:   major,
+		Django:   r,
 		IP:       e2e.LoopbackHost(t),
 		Name:     siteName,
 		Site:     e2e.NewSite(t, siteName),
@@ -146,7 +195,7 @@ func startStack(t testing.TB) *stack {
 		Dir:      projectDir(t),
 	}
 	s.FrontProxy = e2e.RandomLoopback(s.IP)
-	s.Env = djangoEnv(state,
+	s.Env = r.env(state,
 		"DJANGO_SECRET_KEY="+randomString(t, 48),
 		"DJANGO_ALLOWED_HOSTS="+siteName,
 		"DJANGO_DB_PATH="+filepath.Join(state, "db.sqlite3"),
@@ -292,6 +341,15 @@ func (s *stack) direct(t testing.TB, src netip.Addr) *http.Client {
 		Timeout:       15 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
+}
+
+// djangoHTML is the Content-Type of Django's own HTML pages (its CSRF
+// failure page): 4.0 added the charset.
+func (s *stack) djangoHTML() string {
+	if s.Django.Major >= 4 {
+		return "text/html; charset=utf-8"
+	}
+	return "text/html"
 }
 
 // url returns https://app.test + path.
