@@ -45,6 +45,15 @@ func TestResolveURL(t *testing.T) {
 		{"javascript:alert(1)", "javascript:alert(1)", false},
 		{"blob:https://www.example.com/0e2f", "blob:https://www.example.com/0e2f", false},
 		{longData, "data:image/png;base64," + strings.Repeat("A", maxDataURL-len("data:image/png;base64,")-3) + "...", false},
+		// Long data: URLs keep a parsable head whatever bytes they hold
+		// (found by FuzzParse: a control byte made it unparsable).
+		{"data:\x11" + strings.Repeat("A", MaxURLBytes), "data:%11" + strings.Repeat("A", maxDataURL-len("data:%11")-3) + "...", false},
+		{"DATA:\tx\n" + strings.Repeat("A", MaxURLBytes), "data:x" + strings.Repeat("A", maxDataURL-len("data:x")-3) + "...", false},
+		{"data:" + strings.Repeat("\x80", MaxURLBytes), "data:" + strings.Repeat("%80", 30) + "...", false},
+		{"data:" + strings.Repeat("\x80", 200), "data:" + strings.Repeat("\x80", maxDataURL-len("data:")-6) + "...", false}, // not UTF-8: cut anyway
+		{"data:" + strings.Repeat("A", 90) + "%41%41%41" + strings.Repeat("A", 100), "data:" + strings.Repeat("A", 90) + "...", false},
+		{"data:" + strings.Repeat("A", 89) + "%41%41%41" + strings.Repeat("A", 100), "data:" + strings.Repeat("A", 89) + "%41...", false},
+		{"data:" + strings.Repeat("é", 100), "data:" + strings.Repeat("é", 46) + "...", false},
 		{"http://" + strings.Repeat("a", MaxURLBytes), "", true},
 		{"http://", "", true},
 		{"http:", "", true},

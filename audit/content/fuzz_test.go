@@ -42,6 +42,10 @@ var fuzzSeeds = []string{
 	// Huge attribute values.
 	`<img src="http://a.example.net/` + strings.Repeat("x", 9000) + `">`,
 	`<img src="data:image/png;base64,` + strings.Repeat("A", 9000) + `">`,
+	// data: URLs that are not UTF-8 or hold control bytes (the first
+	// panicked when shortened; the second came out unparsable).
+	`<img src="data:` + strings.Repeat("\x80", 200) + `">`,
+	"<img src=data:\x11" + strings.Repeat("A", 9000) + ">",
 	`<div style="` + strings.Repeat("background:url(http://a/);", 500) + `">`,
 	// URLs that are not mixed content.
 	`<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="><script src="blob:https://www.example.com/uuid"></script>

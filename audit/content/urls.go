@@ -34,7 +34,9 @@ func (p *parser) resolveURL(raw string, base *url.URL) (string, error) {
 	s := trimURL(raw)
 	if len(s) > MaxURLBytes {
 		if hasScheme(s, "data") {
-			return shortData(s), nil
+			// Only the scheme matters: the head stands for the URL,
+			// escaped as a browser would (it may hold any byte).
+			return representable(shortData(escapeLoose(stripTabNewline.Replace(s[:maxDataURL]))), s)
 		}
 		return "", fmt.Errorf("URL of %d bytes is over the %d-byte limit; not analysed", len(s), MaxURLBytes)
 	}
@@ -56,9 +58,15 @@ func (p *parser) resolveURL(raw string, base *url.URL) (string, error) {
 	}
 	out := u.String()
 	if u.Scheme == "data" && len(out) > maxDataURL {
-		return shortData(out), nil
+		out = shortData(out)
 	}
-	// Keep only URLs that survive a round trip, so callers can parse them.
+	return representable(out, s)
+}
+
+// representable returns out, the URL resolved from s, if it survives a
+// round trip through net/url as an absolute URL, so that callers can parse
+// it; otherwise an error.
+func representable(out, s string) (string, error) {
 	if v, err := url.Parse(out); err != nil || !v.IsAbs() {
 		return "", fmt.Errorf("URL %.80q cannot be represented", s)
 	}
@@ -169,11 +177,16 @@ func hasScheme(s, scheme string) bool {
 	return len(s) > len(scheme) && s[len(scheme)] == ':' && strings.EqualFold(s[:len(scheme)], scheme)
 }
 
-// shortData shortens a data: URL to maxDataURL bytes, ending in "...".
+// shortData shortens a data: URL of more than maxDataURL bytes to at most
+// maxDataURL, ending in "...", cutting neither a UTF-8 sequence nor a %XX
+// escape.
 func shortData(s string) string {
 	n := maxDataURL - 3
-	for n > 0 && s[n]&0xC0 == 0x80 {
+	for i := 0; i < 3 && s[n]&0xC0 == 0x80; i++ { // a UTF-8 sequence has at most 3 continuation bytes
 		n--
+	}
+	if i := strings.LastIndexByte(s[n-2:n], '%'); i >= 0 && n-2+i >= len("data:") {
+		n = n - 2 + i
 	}
 	return "data:" + s[len("data:"):n] + "..."
 }
