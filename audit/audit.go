@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -197,7 +198,7 @@ func Run(ctx context.Context, targets []Target, o Options) []Report {
 			}
 			defer func() { <-sem }()
 			progress(t, nil)
-			out[i] = (&auditor{t: t, o: o}).run(ctx)
+			out[i] = (&auditor{t: t, o: o}).runGuarded(ctx)
 			progress(t, &out[i])
 		}()
 	}
@@ -218,7 +219,34 @@ func (a *auditor) fail(format string, args ...any) {
 	a.errs = append(a.errs, fmt.Sprintf(format, args...))
 }
 
+// testHook, when set by a test, is called at the start of each stage of a
+// target's audit ("run", "tls"), to make one of them panic.
+var testHook func(stage string, t Target)
+
+// runGuarded is run, with a panic turned into the target's error: a bug,
+// most likely met on a hostile site's bytes, then costs that target's
+// report (no findings, no grade, not audited: the CLI exits 1) instead of
+// ending the whole audit with every other target's report.
+func (a *auditor) runGuarded(ctx context.Context) (rep Report) {
+	start := time.Now()
+	defer func() {
+		if v := recover(); v != nil {
+			rep = Report{Target: a.t.String(), Errors: []string{"audit: " + panicError(v)}, Duration: time.Since(start)}
+		}
+	}()
+	return a.run(ctx)
+}
+
+// panicError describes a recovered panic, with the stack a bug report
+// needs.
+func panicError(v any) string {
+	return fmt.Sprintf("internal error (a bug in portcullis: please report it with this text): %v\n%s", v, debug.Stack())
+}
+
 func (a *auditor) run(ctx context.Context) Report {
+	if testHook != nil {
+		testHook("run", a.t)
+	}
 	start := time.Now()
 	a.client = a.newClient()
 	defer a.client.CloseIdleConnections()
@@ -231,8 +259,16 @@ func (a *auditor) run(ctx context.Context) Report {
 	tlsDone := make(chan struct{})
 	go func() {
 		defer close(tlsDone)
+		defer func() {
+			if v := recover(); v != nil {
+				tlsRep, tlsErr = nil, errors.New(panicError(v))
+			}
+		}()
 		if a.o.NoTLSProbe {
 			return
+		}
+		if testHook != nil {
+			testHook("tls", a.t)
 		}
 		tlsRep, tlsErr = tlsprobe.Probe(ctx, hostPort(a.t.Host, a.t.HTTPSPort, 0), tlsprobe.Options{
 			Timeout: a.o.Timeout, ServerName: a.t.Host, Dial: a.dial,

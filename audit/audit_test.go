@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -336,5 +337,47 @@ func TestParseTarget(t *testing.T) {
 		if _, err := ParseTarget(bad); err == nil {
 			t.Errorf("ParseTarget(%q) accepted", bad)
 		}
+	}
+}
+
+// TestPanicCostsOneTarget: a panic while auditing one target (a bug, most
+// likely met on a hostile site's bytes) becomes that target's error, with
+// the stack, and the other targets' audits finish. Not parallel: it sets
+// the package's test hook.
+func TestPanicCostsOneTarget(t *testing.T) {
+	ca := newTestCA(t)
+	a := serve(t, "a.test", ca.issue(t, certOpts{names: []string{"a.test"}}), hardened(t, "a.test", nil))
+	b := serve(t, "b.test", ca.issue(t, certOpts{names: []string{"b.test"}}), hardened(t, "b.test", nil))
+	resolve := maps.Clone(a.resolve)
+	maps.Copy(resolve, b.resolve)
+	for _, stage := range []string{"run", "tls"} {
+		t.Run(stage, func(t *testing.T) {
+			testHook = func(s string, tg Target) {
+				if s == stage && tg.Host == "a.test" {
+					panic("boom in " + s)
+				}
+			}
+			t.Cleanup(func() { testHook = nil })
+			reps := Run(context.Background(), []Target{a.target, b.target}, Options{Roots: ca.pool, Resolve: resolve, Timeout: 5 * time.Second})
+			bad, good := reps[0], reps[1]
+			if good.Grade.Letter != "A+" || len(good.Errors) != 0 {
+				t.Errorf("the other target: grade %q, errors %q", good.Grade.Letter, good.Errors)
+			}
+			want := map[string]string{"run": "audit: internal error", "tls": "TLS enumeration: internal error"}[stage]
+			if len(bad.Errors) != 1 || !strings.HasPrefix(bad.Errors[0], want) || !strings.Contains(bad.Errors[0], "boom in "+stage) ||
+				!strings.Contains(bad.Errors[0], "audit.(*auditor).run") {
+				t.Fatalf("the panicking target's errors: %q", bad.Errors)
+			}
+			switch stage {
+			case "run": // nothing was audited: no findings, no grade
+				if bad.Target != "a.test:"+strconv.Itoa(a.target.HTTPSPort) || bad.Cert != nil || len(bad.Findings) != 0 || bad.Grade.Letter != "" {
+					t.Errorf("report after a panic: %+v", bad)
+				}
+			case "tls": // the page checks stand; the TLS picture is missing
+				if bad.TLS != nil || bad.Cert == nil || len(bad.Findings) == 0 {
+					t.Errorf("report after a panic in the TLS enumeration: TLS %v, cert %v, %d findings", bad.TLS, bad.Cert, len(bad.Findings))
+				}
+			}
+		})
 	}
 }
