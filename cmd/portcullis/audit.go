@@ -126,14 +126,17 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	}
 	failed := 0
 	for _, r := range reports {
-		if !report.Audited(r) {
-			failed++ // nothing could be audited
-		} else if *failUnder != "" && !grade.AtLeast(r.Grade.Letter, *failUnder) {
+		switch {
+		case !report.Audited(r): // nothing could be audited
+			failed++
+		case len(r.Errors) > 0: // audited in part: the grade leaves out what failed
+			failed++
+		case *failUnder != "" && !grade.AtLeast(r.Grade.Letter, *failUnder):
 			failed++
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "portcullis: %d of %d targets below %s or unreachable\n", failed, len(reports), cmpOr(*failUnder, "the bar"))
+		fmt.Fprintf(stderr, "portcullis: %d of %d targets below %s, unreachable or audited only in part (see their errors)\n", failed, len(reports), cmpOr(*failUnder, "the bar"))
 		return exitCode(1)
 	}
 	return nil

@@ -247,3 +247,43 @@ func TestAuditProgressTerminal(t *testing.T) {
 		t.Errorf("the status line must be redrawn, not scrolled:\n%q", got)
 	}
 }
+
+// TestAuditInPart: a target audited only in part (here a page of --paths
+// whose connection drops) exits 1 even with no --fail-under, and its
+// report names the error: its grade leaves out what could not be checked.
+func TestAuditInPart(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/broken" {
+			conn, _, err := http.NewResponseController(w).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return
+		}
+		fmt.Fprint(w, "<!doctype html><title>app</title>")
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "ca.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
+	_, httpPort, _ := net.SplitHostPort(freeAddr(t))
+	for _, paths := range []string{"/", "/broken"} {
+		code, o, e := runCLI(t, "audit", "--ca", caFile, "--timeout", "5s", "--http-port", httpPort, "--format", "json", "--paths", paths, srv.URL)
+		var doc report.Document
+		if err := json.Unmarshal([]byte(o), &doc); err != nil || len(doc.Targets) != 1 {
+			t.Fatalf("--paths %s: exit %d, %v\n%s\n%s", paths, code, err, o, e)
+		}
+		r := doc.Targets[0]
+		wantCode, wantErrs := 0, 0
+		if paths == "/broken" {
+			wantCode, wantErrs = 1, 1
+		}
+		if code != wantCode || len(r.Errors) != wantErrs || !r.Audited || r.Grade.Letter == "" {
+			t.Errorf("--paths %s: exit %d, errors %q, audited %t, grade %q; want exit %d, %d error(s)\n%s", paths, code, r.Errors, r.Audited, r.Grade.Letter, wantCode, wantErrs, e)
+		}
+		if wantErrs > 0 && (!strings.Contains(r.Errors[0], "/broken") || !strings.Contains(e, "audited only in part")) {
+			t.Errorf("the error does not name the page, or stderr does not say why it failed: %q\n%s", r.Errors, e)
+		}
+	}
+}
