@@ -134,19 +134,30 @@ func TestAuditUnreachable(t *testing.T) {
 	}
 }
 
+// tlsSite serves handler over HTTPS on loopback until the test ends, and
+// returns the server, a file holding its certificate (for --ca) and a
+// free port with nothing on it (for --http-port).
+func tlsSite(t *testing.T, handler http.HandlerFunc) (srv *httptest.Server, caFile, httpPort string) {
+	t.Helper()
+	srv = httptest.NewTLSServer(handler)
+	t.Cleanup(srv.Close)
+	caFile = filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, httpPort, _ = net.SplitHostPort(freeAddr(t))
+	return srv, caFile, httpPort
+}
+
 // TestAuditFormats audits one loopback TLS server in every format, to
 // files with --out: each is well-formed and they agree on the findings.
 func TestAuditFormats(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, caFile, httpPort := tlsSite(t, func(w http.ResponseWriter, r *http.Request) {
 		http.SetCookie(w, &http.Cookie{Name: "sessionid", Value: "x", Path: "/"})
 		fmt.Fprint(w, "<!doctype html><title>app</title>")
-	}))
-	defer srv.Close()
+	})
 	dir := t.TempDir()
-	caFile := filepath.Join(dir, "ca.pem")
-	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
-	_, httpPort, _ := net.SplitHostPort(freeAddr(t))
 
 	out := map[string]string{}
 	for _, format := range report.Formats() {
@@ -253,7 +264,7 @@ func TestAuditProgressTerminal(t *testing.T) {
 // report names the error: its grade leaves out what could not be checked.
 func TestAuditInPart(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, caFile, httpPort := tlsSite(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/broken" {
 			conn, _, err := http.NewResponseController(w).Hijack()
 			if err == nil {
@@ -262,12 +273,7 @@ func TestAuditInPart(t *testing.T) {
 			return
 		}
 		fmt.Fprint(w, "<!doctype html><title>app</title>")
-	}))
-	defer srv.Close()
-	dir := t.TempDir()
-	caFile := filepath.Join(dir, "ca.pem")
-	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644)
-	_, httpPort, _ := net.SplitHostPort(freeAddr(t))
+	})
 	for _, paths := range []string{"/", "/broken"} {
 		code, o, e := runCLI(t, "audit", "--ca", caFile, "--timeout", "5s", "--http-port", httpPort, "--format", "json", "--paths", paths, srv.URL)
 		var doc report.Document
