@@ -102,7 +102,7 @@ type Options struct {
 	// with badNonce, as PEBBLE_WFE_NONCEREJECT. 0 (the default here,
 	// unlike Pebble's own 5) rejects none; 100 rejects every POST. acmez
 	// gives a POST 10 tries, so at 50 about one issuance in a hundred
-	// fails, and one in a few dozen sees no rejection at all: a test that
+	// fails, and about one in sixty sees no rejection at all: a test that
 	// must exercise rejection, and must not fail by chance, wants
 	// NonceRejectEvery.
 	NonceReject int
