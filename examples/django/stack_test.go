@@ -60,8 +60,6 @@ type stack struct {
 // runtime is one Django the example is tested on, run by Debian's
 // /usr/bin/python3 and gunicorn.
 type runtime struct {
-	// Series is the release series the test asks for: "3.2" or "4.2".
-	Series string
 	// Version is the version found, "3.2.25"; Major its first number.
 	Version string
 	Major   int
@@ -104,7 +102,7 @@ func needDjango(t testing.TB, series, pythonPath, install string) runtime {
 	t.Helper()
 	e2e.Need(t, "/usr/bin/gunicorn", "install it with: apt-get install gunicorn (or run scripts/setup.sh)")
 	e2e.Need(t, "/usr/bin/python3", "install it with: apt-get install python3")
-	r := runtime{Series: series}
+	var r runtime
 	if pythonPath != "" {
 		r.PythonPath = filepath.Join(projectDir(t), pythonPath)
 	}
