@@ -39,11 +39,11 @@ func ExampleParse() {
 	}
 	fmt.Println(c.Name, c.Value, c.Quoted, c.Path, c.MaxAge, c.SameSite, c.Secure, c.HTTPOnly)
 
-	_, err = setcookie.Parse("no equals sign; Secure")
+	_, err = setcookie.Parse("=; Secure")
 	fmt.Println(err)
 	// Output:
 	// id a=b true / 3600 None true false
-	// setcookie: offset 14: cookie-pair has no '=' between name and value
+	// setcookie: offset 1: empty cookie-pair: no name and no value
 }
 
 func ExampleName() {

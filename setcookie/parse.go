@@ -4,15 +4,13 @@ import (
 	"fmt"
 	"math"
 	"strings"
-
-	"github.com/portcullis/portcullis/internal/grammar"
 )
 
 // Cookie is a parsed Set-Cookie line. Typed fields hold the effective
 // attribute (the last occurrence, as browsers use it); Attrs holds every
 // attribute as written, in order, for callers that need more.
 type Cookie struct {
-	Name  string // cookie name, trimmed of SP and HTAB
+	Name  string // cookie name, trimmed of SP and HTAB; "" for a nameless cookie, which may not be a token
 	Value string // cookie value, trimmed, without surrounding double quotes
 	// Quoted reports that the value was written in double quotes, which
 	// Value does not include.
@@ -70,23 +68,15 @@ func Parse(line string) (Cookie, error) {
 		return Cookie{}, &ParseError{Offset: i, Msg: fmt.Sprintf("control character 0x%02x (browsers ignore lines containing CR, LF, NUL or other controls)", line[i])}
 	}
 	name, value, rest, _, perr := splitPair(line)
-	switch perr {
-	case pairNoEquals:
+	if !usable(name, value, perr) {
 		end := strings.IndexByte(line, ';')
 		if end < 0 {
 			end = len(line)
 		}
-		return Cookie{}, &ParseError{Offset: end, Msg: "cookie-pair has no '=' between name and value"}
-	case pairEmptyName:
-		return Cookie{}, &ParseError{Offset: strings.IndexByte(line, '='), Msg: "empty cookie name before '='"}
-	case pairBadName:
-		start := len(line) - len(trim(line)) // leading whitespace
-		for i := start; i < len(line); i++ {
-			if !isTokenChar(line[i]) {
-				return Cookie{}, &ParseError{Offset: i, Msg: fmt.Sprintf("cookie name contains %s, which is not allowed in a token", grammar.DescribeByte(line[i]))}
-			}
+		if name == "" && value == "" {
+			return Cookie{}, &ParseError{Offset: end, Msg: "empty cookie-pair: no name and no value"}
 		}
-		return Cookie{}, &ParseError{Offset: start, Msg: "invalid cookie name"}
+		return Cookie{}, &ParseError{Offset: end, Msg: "a nameless cookie whose value starts with __Secure- or __Host- (browsers reject it)"}
 	}
 	c := Cookie{Name: name, Value: value}
 	if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {

@@ -21,10 +21,15 @@
 //   - The cookie-pair runs up to the first ';'. Only its first '=' splits
 //     name from value, so values may contain '='. Quotes do not protect a
 //     ';': a value is never continued past one, exactly as browsers do.
-//   - The name, trimmed of SP and HTAB, must be a non-empty RFC 9110 token
-//     (RFC 6265's cookie-name). A pair without '=' or with an empty or
-//     non-token name is malformed. (Browsers accept nameless cookies; a
-//     hardening middleware should not be creative with them.)
+//   - The name is trimmed of SP and HTAB. A pair without '=' (or with
+//     nothing before it) is a nameless cookie whose value is the whole
+//     pair, as browsers store it; it is reported as [Nameless]. A name
+//     that is not an RFC 9110 token (RFC 6265's cookie-name: a space, a
+//     parenthesis, a non-ASCII byte) is reported as [NameInvalid].
+//     Browsers accept both, so both are hardened like any other cookie.
+//     Only a line browsers ignore is [Malformed]: one with a control
+//     character, an empty name and value, or a nameless cookie whose
+//     value starts with __Secure- or __Host- (RFC 6265bis 5.6).
 //   - Each attribute runs up to the next ';'. Its name is the text before
 //     its first '=', trimmed of SP and HTAB and matched ASCII
 //     case-insensitively, so "; secure", ";Secure", "; SECURE ;" and
@@ -42,9 +47,12 @@
 // SameSite, Path. If the line already ends in ';' (possibly followed by
 // whitespace) the first addition reuses that separator instead of adding
 // an empty attribute. An attribute that is present in any form is never
-// added again nor changed: a cookie that says SameSite=None keeps None, and
-// one with an unrecognised SameSite value is reported as [SameSiteInvalid]
-// rather than overridden. Malformed lines are returned unchanged with
+// added again nor changed: a cookie that says SameSite=None keeps None.
+// The one exception is a SameSite attribute whose value browsers do not
+// recognise ("SameSite=Weird"): they then apply their own default, which
+// differs between browsers, so the policy's SameSite is appended after it
+// (browsers use the last occurrence) and the line is reported as
+// [SameSiteInvalid]. Malformed lines are returned unchanged with
 // [Malformed] set; what to do with them (pass, drop, log) is the caller's
 // decision. Hardening is idempotent.
 package setcookie
@@ -93,7 +101,9 @@ func (e *PolicyError) Error() string {
 // Result is a set of bit flags describing what [Harden] added to a line and
 // which problems it found. Problems are evaluated on the hardened line: a
 // __Secure- cookie without Secure is not a violation when the Policy added
-// Secure.
+// Secure. The exception is SameSiteInvalid, which still reports the invalid
+// value that the Policy's SameSite, appended after it, now overrides (the
+// repetition is not reported as DuplicateAttribute).
 type Result uint32
 
 // Flags of a [Result].
@@ -135,6 +145,14 @@ const (
 	// Oversize: name and value together exceed 4096 bytes; browsers
 	// ignore the whole cookie.
 	Oversize
+	// Nameless: the cookie-pair has no '=' or nothing before it. Browsers
+	// store the pair as the value of a cookie with an empty name, which
+	// many servers cannot read back.
+	Nameless
+	// NameInvalid: the cookie name is not an RFC 9110 token (it has a
+	// space, a separator or a non-ASCII byte). Browsers accept it; servers
+	// and frameworks may not parse it back.
+	NameInvalid
 )
 
 // Groups of [Result] flags.
@@ -144,7 +162,7 @@ const (
 	// Problems is the set of flags that report something wrong with the line.
 	Problems = Malformed | PrefixSecureViolation | PrefixHostViolation |
 		SameSiteNoneWithoutSecure | SameSiteInvalid | DuplicateAttribute |
-		PartitionedWithoutSecure | Oversize
+		PartitionedWithoutSecure | Oversize | Nameless | NameInvalid
 )
 
 // MaxNameValueSize is the largest name+value size, in bytes, browsers accept.
@@ -154,7 +172,38 @@ var resultNames = [...]string{
 	"AddedSecure", "AddedHTTPOnly", "AddedSameSite", "AddedPath",
 	"Malformed", "PrefixSecureViolation", "PrefixHostViolation",
 	"SameSiteNoneWithoutSecure", "SameSiteInvalid", "DuplicateAttribute",
-	"PartitionedWithoutSecure", "Oversize",
+	"PartitionedWithoutSecure", "Oversize", "Nameless", "NameInvalid",
+}
+
+// problemTexts say, for people, what each problem flag means; in the order
+// of the flags from Malformed on.
+var problemTexts = [...]string{
+	"malformed (a control character, or no name and no value): browsers ignore it",
+	"__Secure- prefix without Secure: browsers reject it",
+	"__Host- prefix without Secure, with a Domain or without Path=/: browsers reject it",
+	"SameSite=None without Secure: browsers reject it",
+	"invalid SameSite value: browsers fall back to their own default",
+	"an attribute is repeated: browsers use the last one",
+	"Partitioned without Secure: browsers reject it",
+	"oversize (name and value over 4096 bytes): browsers ignore it",
+	"no name: browsers store it under the empty name",
+	"the name is not a token: servers may not read it back",
+}
+
+// Describe returns the problems in r for people, joined by "; ", or ""
+// when r has none. Events and logs use it to name what is wrong with a
+// cookie.
+func (r Result) Describe() string {
+	var b []byte
+	for i, text := range problemTexts {
+		if r&(Malformed<<i) != 0 {
+			if len(b) > 0 {
+				b = append(b, "; "...)
+			}
+			b = append(b, text...)
+		}
+	}
+	return string(b)
 }
 
 // Has reports whether all flags in f are set in r.
@@ -208,20 +257,17 @@ func Harden(line string, p Policy) (string, Result) {
 	}
 	addSecure := p.Secure && !s.secure
 	addHTTPOnly := p.HTTPOnly && !s.httpOnly
-	addSameSite := sameSite != "" && !s.sameSite
+	invalidSameSite := s.sameSite && canonicalSameSite(s.sameSiteVal) == ""
+	addSameSite := sameSite != "" && (!s.sameSite || invalidSameSite)
 	addPath := p.HostPath && s.hostPrefix && !s.path
 
-	var r Result
+	r := s.flags
 	secure := s.secure || addSecure
-	if s.dup {
-		r |= DuplicateAttribute
+	if invalidSameSite {
+		r |= SameSiteInvalid
 	}
 	effectiveSameSite := s.sameSiteVal
-	if s.sameSite {
-		if canonicalSameSite(s.sameSiteVal) == "" {
-			r |= SameSiteInvalid
-		}
-	} else if addSameSite {
+	if addSameSite {
 		effectiveSameSite = sameSite
 	}
 	if !secure && asciiEqualFold(effectiveSameSite, "None") {
@@ -235,9 +281,6 @@ func Harden(line string, p Policy) (string, Result) {
 	}
 	if s.partitioned && !secure {
 		r |= PartitionedWithoutSecure
-	}
-	if s.oversize {
-		r |= Oversize
 	}
 	if !addSecure && !addHTTPOnly && !addSameSite && !addPath {
 		return line, r
@@ -303,15 +346,12 @@ func Check(line string) Result {
 }
 
 // Name returns the cookie name of a Set-Cookie line as a substring of line
-// (no allocation), or "" when the cookie-pair has no '=' or its name is
-// empty or not a token. Only the cookie-pair is examined: a line with a
-// control character in an attribute still has a name, although Harden
-// reports it as Malformed.
+// (no allocation), or "" for a nameless cookie (no '=', or nothing before
+// it). The name may not be a token. Only the cookie-pair is examined: a
+// line with a control character in an attribute still has a name,
+// although Harden reports it as Malformed.
 func Name(line string) string {
-	name, _, _, _, err := splitPair(line)
-	if err != 0 {
-		return ""
-	}
+	name, _, _, _, _ := splitPair(line)
 	return name
 }
 
@@ -319,17 +359,26 @@ func Name(line string) string {
 type scanner struct {
 	secure, httpOnly, sameSite, path, domain, partitioned bool
 	securePrefix, hostPrefix                              bool
-	dup, oversize                                         bool
+	flags                                                 Result // DuplicateAttribute, Oversize, Nameless, NameInvalid
 	sameSiteVal, pathVal                                  string
 }
 
-// scan fills s from line and reports whether the line is well formed.
+// scan fills s from line and reports whether browsers would accept the
+// line at all.
 func (s *scanner) scan(line string) bool {
 	name, value, rest, ctl, err := splitPair(line)
-	if err != 0 || ctl {
+	if ctl || !usable(name, value, err) {
 		return false
 	}
-	s.oversize = len(name)+len(value) > MaxNameValueSize
+	switch err {
+	case pairNoEquals, pairEmptyName:
+		s.flags |= Nameless
+	case pairBadName:
+		s.flags |= NameInvalid
+	}
+	if len(name)+len(value) > MaxNameValueSize {
+		s.flags |= Oversize
+	}
 	if len(name) > 2 && name[0] == '_' && name[1] == '_' {
 		s.securePrefix = hasPrefixFold(name, "__Secure-")
 		s.hostPrefix = hasPrefixFold(name, "__Host-")
@@ -346,7 +395,7 @@ func (s *scanner) scan(line string) bool {
 			continue
 		}
 		if seen&kind != 0 {
-			s.dup = true
+			s.flags |= DuplicateAttribute
 		}
 		seen |= kind
 		switch kind {
@@ -453,15 +502,29 @@ func canonicalSameSite(v string) string {
 	return ""
 }
 
-// pairError says why a cookie-pair is unusable; 0 means it is fine.
+// pairError says what is unusual about a cookie-pair; 0 means nothing.
 type pairError uint8
 
 const (
-	pairOK pairError = iota
-	pairNoEquals
-	pairEmptyName
-	pairBadName
+	pairOK        pairError = iota
+	pairNoEquals            // no '=': a nameless cookie, the pair is its value
+	pairEmptyName           // nothing before '=': a nameless cookie
+	pairBadName             // the name is not a token
 )
+
+// usable reports whether browsers keep a cookie-pair split by splitPair:
+// not when both name and value are empty, nor when a nameless cookie's
+// value starts with a __Secure- or __Host- prefix (RFC 6265bis 5.6, which
+// stops a nameless cookie from posing as a prefixed one).
+func usable(name, value string, err pairError) bool {
+	if name == "" && value == "" {
+		return false
+	}
+	if err == pairNoEquals || err == pairEmptyName {
+		return !hasPrefixFold(value, "__Secure-") && !hasPrefixFold(value, "__Host-")
+	}
+	return true
+}
 
 // Byte classes for segment.
 const (
@@ -533,26 +596,27 @@ func hasZero(x uint64) uint64 { return (x - ones) &^ x & highs }
 func hasLess(x uint64, n uint64) uint64 { return (x - ones*n) &^ x & highs }
 
 // splitPair splits the cookie-pair off line. name and value are trimmed of
-// SP and HTAB; rest is everything after the pair's ';' ("" if none); ctl
-// reports a control character in the pair.
+// SP and HTAB (a pair without '=' is all value); rest is everything after
+// the pair's ';' ("" if none); ctl reports a control character in the
+// pair; err says what is unusual about the name.
 func splitPair(line string) (name, value, rest string, ctl bool, err pairError) {
 	end, eq, ctl := segment(line, 0)
 	if end < len(line) {
 		rest = line[end+1:]
 	}
 	if eq < 0 {
-		return "", "", "", ctl, pairNoEquals
+		return "", trim(line[:end]), rest, ctl, pairNoEquals
 	}
-	name = trim(line[:eq])
+	name, value = trim(line[:eq]), trim(line[eq+1:end])
 	if name == "" {
-		return "", "", "", ctl, pairEmptyName
+		return "", value, rest, ctl, pairEmptyName
 	}
 	for i := 0; i < len(name); i++ {
 		if !isTokenChar(name[i]) {
-			return "", "", "", ctl, pairBadName
+			return name, value, rest, ctl, pairBadName
 		}
 	}
-	return name, trim(line[eq+1 : end]), rest, ctl, pairOK
+	return name, value, rest, ctl, pairOK
 }
 
 // nextAttr takes the next attribute off rest. k and v are trimmed; hasValue

@@ -24,7 +24,8 @@ func TestCheck(t *testing.T) {
 		{"__Host- with Domain", true, []string{"__Host-sid=1; Secure; HttpOnly; Path=/; Domain=example.com; SameSite=Lax"}, "cookie.prefix-invalid"},
 		{"__Secure- without Secure", true, []string{"__Secure-pref=1; SameSite=Lax"}, "cookie.secure-missing,cookie.prefix-invalid"},
 		{"set over http", false, []string{"pref=1; SameSite=Lax"}, "cookie.secure-missing"},
-		{"malformed line ignored", true, []string{"=novalue", "\x00bad=1"}, ""},
+		{"lines browsers ignore are ignored", true, []string{"=", "\x00bad=1", "__Host-x"}, ""},
+		{"a nameless cookie browsers keep is judged", true, []string{"=novalue"}, "cookie.secure-missing,cookie.samesite-missing"},
 		{"same cookie twice reported once", true, []string{"pref=1; SameSite=Lax", "pref=2; SameSite=Lax"}, "cookie.secure-missing"},
 	} {
 		var got []string
