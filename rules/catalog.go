@@ -87,6 +87,26 @@ var catalog = []Rule{
 			"https://adam-p.ca/blog/2022/03/x-forwarded-for/",
 		},
 	},
+	{
+		ID: "proxy.underscore-headers", Category: Proxy, Severity: Medium,
+		Title:       "Request header names with underscores reach the application",
+		Description: "CGI, WSGI and FastCGI servers (gunicorn, uWSGI, PHP-FPM) turn `-` into `_` in header names, so a client's `X_Forwarded_For` arrives as `HTTP_X_FORWARDED_FOR`, beside or merged with the value the proxy set. The application then trusts an address, scheme or host the client chose.",
+		Fix:         "Drop request headers whose names contain `_` at the edge: portcullis does by default (`requests.allow_underscore_headers = false`); nginx's `underscores_in_headers off` is its default too.",
+		References: []string{
+			"https://nginx.org/en/docs/http/ngx_http_core_module.html#underscores_in_headers",
+			"https://www.rfc-editor.org/rfc/rfc3875#section-4.1.18",
+		},
+	},
+	{
+		ID: "proxy.unsafe-methods", Category: Proxy, Severity: Low,
+		Title:       "TRACE, TRACK or CONNECT requests reach the application",
+		Description: "`TRACE` and `TRACK` echo the request, credentials included, back to whoever sent it (cross-site tracing); `CONNECT` asks the server to open a tunnel. Few applications serve them, and passing them on leaves each application to refuse them itself.",
+		Fix:         "Answer unused methods with 405 at the edge: portcullis passes only GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS by default (`requests.methods`).",
+		References: []string{
+			rfc9110 + "#section-9.3.8",
+			"https://owasp.org/www-community/attacks/Cross_Site_Tracing",
+		},
+	},
 
 	// ---- redirect ----
 	{

@@ -136,7 +136,7 @@ func checkReferences(t *testing.T, r Rule) {
 func TestRequiredRules(t *testing.T) {
 	required := []string{
 		"host.unrestricted", "host.invalid-pattern",
-		"proxy.trust-all", "proxy.forwarded-spoofable",
+		"proxy.trust-all", "proxy.forwarded-spoofable", "proxy.underscore-headers", "proxy.unsafe-methods",
 		"redirect.missing", "redirect.not-permanent", "redirect.not-same-host-first",
 		"redirect.downgrade", "redirect.cross-site", "redirect.chain-long", "redirect.http-form-action",
 		"hsts.missing", "hsts.max-age-short", "hsts.no-subdomains", "hsts.no-preload",

@@ -60,6 +60,6 @@ func ExampleAll() {
 	}
 	// Output:
 	// Hosts: 2 rules
-	// Trusted proxies: 2 rules
+	// Trusted proxies and forwarding: 4 rules
 	// Redirects: 7 rules
 }

@@ -113,7 +113,7 @@ type categoryDesc struct {
 // categoryInfo describes each category, in display order.
 var categoryInfo = []categoryDesc{
 	{Hosts, "host", "Hosts", "Which `Host` header values the application answers to."},
-	{Proxy, "proxy", "Trusted proxies", "Which peers may set `X-Forwarded-*` and `Forwarded` headers."},
+	{Proxy, "proxy", "Trusted proxies and forwarding", "Which peers may set `X-Forwarded-*` and `Forwarded` headers, and which requests the edge passes on."},
 	{Redirect, "redirect", "Redirects", "The HTTP-to-HTTPS redirect and the redirect chain to the final page."},
 	{HSTS, "hsts", "HTTP Strict Transport Security", "The `Strict-Transport-Security` header and HSTS preloading."},
 	{Cookies, "cookie", "Cookies", "Attributes of cookies set by the application."},

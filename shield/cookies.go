@@ -50,16 +50,34 @@ func (p *cookiePolicy) isSession(name string) bool {
 }
 
 // harden rewrites lines in place. Secure is added only when the client is
-// on HTTPS: over plain HTTP the browser would drop a Secure cookie.
+// on HTTPS: over plain HTTP the browser would drop a Secure cookie. Every
+// line with a problem is an event naming it, under the catalog rule it
+// breaks.
 func (p *cookiePolicy) harden(w *writer, lines []string) {
 	for i, line := range lines {
 		name := setcookie.Name(line)
 		pol := setcookie.Policy{Secure: w.secure, SameSite: p.sameSite, HTTPOnly: p.isSession(name)}
 		out, res := setcookie.Harden(line, pol)
 		lines[i] = out
-		if res&setcookie.Problems != 0 {
-			w.s.emit(w.r, EventCookieViolation, "cookie.prefix-invalid",
-				fmt.Sprintf("cookie %.64q: %s", name, res&setcookie.Problems))
+		if res.Problem() {
+			w.s.emit(w.r, EventCookieViolation, cookieRule(res),
+				fmt.Sprintf("cookie %.64q: %s", name, res.Describe()))
 		}
 	}
+}
+
+// cookieRule is the catalog rule a cookie's problems break, the gravest
+// first; "" for oddities no rule covers (a nameless cookie, say).
+func cookieRule(r setcookie.Result) string {
+	switch {
+	case r&(setcookie.PrefixSecureViolation|setcookie.PrefixHostViolation) != 0:
+		return "cookie.prefix-invalid"
+	case r&setcookie.SameSiteNoneWithoutSecure != 0:
+		return "cookie.samesite-none-insecure"
+	case r&setcookie.SameSiteInvalid != 0:
+		return "cookie.samesite-missing"
+	case r&setcookie.PartitionedWithoutSecure != 0:
+		return "cookie.secure-missing"
+	}
+	return ""
 }

@@ -146,7 +146,8 @@ func TestEndToEndHijack(t *testing.T) {
 		}
 		testutil.EchoUpgrade(w, r)
 	})
-	ts := newTestSite(t, Options{Hosts: []string{"example.com"}}, app, false)
+	// The echo protocol is not among the default upgrades (websocket).
+	ts := newTestSite(t, Options{Hosts: []string{"example.com"}, Requests: Requests{Upgrades: []string{"echo"}}}, app, false)
 	conn, err := tls.Dial("tcp", ts.https.Listener.Addr().String(), &tls.Config{ServerName: "example.com", RootCAs: ts.client.Transport.(*http.Transport).TLSClientConfig.RootCAs})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package shield
 import (
 	"cmp"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -35,6 +36,14 @@ func (s *Shield) Rules() []rules.Result {
 	// Hosts and proxies.
 	check("host.unrestricted", s.hosts.any, "Hosts contains \"*\": any Host header is accepted")
 	check("proxy.trust-all", s.proxies.trustsAll(), "TrustedProxies covers every address: any client can forge X-Forwarded-*")
+	check("proxy.underscore-headers", s.requests.underscores, "AllowUnderscoreHeaders: header names with '_' reach the application, where CGI and WSGI servers read X_Forwarded_For as X-Forwarded-For")
+	var unsafe []string
+	for _, m := range s.requests.methods {
+		if m == "TRACE" || m == "TRACK" || m == http.MethodConnect {
+			unsafe = append(unsafe, m)
+		}
+	}
+	check("proxy.unsafe-methods", len(unsafe) > 0, "%s allowed: they reach the application", strings.Join(unsafe, ", "))
 
 	// Redirect.
 	if s.redirect == nil {
@@ -93,6 +102,7 @@ func (s *Shield) Rules() []rules.Result {
 	check("header.xss-protection-enabled", !hd.XSSProtection.Disable && strings.HasPrefix(hd.XSSProtection.Value, "1"),
 		"X-XSS-Protection %q turns on the legacy filter", hd.XSSProtection.Value)
 	check("header.permissions-policy-missing", o.PermissionsPolicy.Disable, "Permissions-Policy is disabled")
+	check("header.server-version", o.Responses.KeepVersionHeaders, "KeepVersionHeaders: the application's Server and X-Powered-By headers reach clients, versions included")
 
 	// CSP.
 	if enforced == nil {

@@ -11,7 +11,8 @@ import (
 // cookie values, credentials or request bodies.
 type Event struct {
 	// Kind is a stable name: "host.rejected", "request.malformed",
-	// "crossorigin.blocked", "cors.rejected", "cookie.violation".
+	// "crossorigin.blocked", "cors.rejected", "cookie.violation",
+	// "method.refused", "upgrade.refused".
 	Kind string
 	// Rule is the catalog rule the event relates to, if any.
 	Rule string
@@ -35,10 +36,18 @@ const (
 	// EventCORSRejected: a CORS preflight from a disallowed origin,
 	// method or header was refused.
 	EventCORSRejected = "cors.rejected"
-	// EventCookieViolation: the handler set a cookie that breaks a rule
+	// EventCookieViolation: the handler set a cookie with a problem: one
 	// shield cannot fix by adding attributes (a __Host- cookie with a
-	// Domain, SameSite=None over plain HTTP).
+	// Domain, SameSite=None over plain HTTP, a line browsers ignore), or
+	// one it fixed but the application should not have (an invalid
+	// SameSite value, a nameless cookie). The detail names each problem.
 	EventCookieViolation = "cookie.violation"
+	// EventMethodRefused: the request method is not allowed (TRACE,
+	// CONNECT…); the client got 405.
+	EventMethodRefused = "method.refused"
+	// EventUpgradeRefused: the request asked to upgrade to a protocol
+	// that is not allowed; the client got 400.
+	EventUpgradeRefused = "upgrade.refused"
 )
 
 func (s *Shield) emit(r *http.Request, kind, rule, detail string) {

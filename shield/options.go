@@ -59,6 +59,14 @@ type Options struct {
 	// SecurityTxt, when set, is served at /.well-known/security.txt.
 	SecurityTxt *SecurityTxt
 
+	// Requests decides which methods, upgrades and header names reach
+	// the handler.
+	Requests Requests
+
+	// Responses decides what is removed from responses: headers that
+	// name the software and its version.
+	Responses Responses
+
 	// OnEvent receives security events (rejected hosts, blocked
 	// cross-origin requests, cookie prefix violations). Default: each
 	// event is logged to Logger at Warn level.

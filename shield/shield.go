@@ -44,6 +44,8 @@ type Shield struct {
 	cookies     *cookiePolicy // nil when disabled
 	cors        *corsPolicy   // nil when not configured
 	cop         *http.CrossOriginProtection
+	bypass      *http.ServeMux // cross-origin bypass patterns; nil without
+	requests    *requestPolicy
 	securityTxt http.Handler
 	onEvent     func(Event)
 	pool        sync.Pool
@@ -81,7 +83,10 @@ func New(opts Options) (*Shield, error) {
 	if s.cors, err = newCORSPolicy(opts.CORS); err != nil {
 		return nil, fmt.Errorf("shield: %w", err)
 	}
-	if s.cop, err = newCrossOrigin(opts.CrossOrigin); err != nil {
+	if s.cop, s.bypass, err = newCrossOrigin(opts.CrossOrigin); err != nil {
+		return nil, fmt.Errorf("shield: %w", err)
+	}
+	if s.requests, err = newRequestPolicy(opts.Requests); err != nil {
 		return nil, fmt.Errorf("shield: %w", err)
 	}
 	if opts.SecurityTxt != nil {
@@ -135,9 +140,13 @@ func (s *Shield) Wrap(next http.Handler) http.Handler {
 
 // serve is the request path, in order.
 func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	// 1. Believe forwarding headers from trusted proxies only.
+	// 1. Believe forwarding headers from trusted proxies only, and pass
+	// on no header name with '_' (CGI and WSGI read it as '-').
 	var info Info
 	forwarded := s.proxies.resolve(r, &info)
+	if !s.requests.underscores {
+		dropUnderscores(r.Header)
+	}
 	host, secure := r.Host, r.TLS != nil
 	if forwarded {
 		host, secure = info.Host, info.Secure()
@@ -154,13 +163,25 @@ func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		return
 	}
 
-	// 3. Plain HTTP goes to HTTPS, except for exempt paths.
-	if !secure && s.redirect != nil && !s.redirect.exempt(r.URL.Path) {
+	// 3. Only the allowed methods and upgrades pass; an h2c upgrade is
+	// removed, never tunnelled.
+	if !s.requests.methodAllowed(r.Method) {
+		w.Header()["Allow"] = s.requests.allow
+		s.refuse(w, r, http.StatusMethodNotAllowed, EventMethodRefused, "proxy.unsafe-methods", "method not allowed", "method not allowed")
+		return
+	}
+	if refused := s.requests.filterUpgrade(r.Header); refused != "" {
+		s.refuse(w, r, http.StatusBadRequest, EventUpgradeRefused, "", "upgrade not allowed", fmt.Sprintf("upgrade to %.64q not allowed", refused))
+		return
+	}
+
+	// 4. Plain HTTP goes to HTTPS, except for exempt paths.
+	if !secure && s.redirect != nil && !s.redirect.exempt(r) {
 		s.redirect.serve(w, r, hostname)
 		return
 	}
 
-	// 4. CORS: answer preflights; note whether the origin is allowed.
+	// 5. CORS: answer preflights; note whether the origin is allowed.
 	corsAllowed := false
 	if s.cors != nil {
 		var answered bool
@@ -169,15 +190,15 @@ func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		}
 	}
 
-	// 5. Cross-origin unsafe requests (CSRF), unless CORS allows the origin.
+	// 6. Cross-origin unsafe requests (CSRF), unless CORS allows the origin.
 	if s.cop != nil && !corsAllowed && !isSafeMethod(r.Method) {
-		if err := s.checkCrossOrigin(r, info, forwarded); err != nil {
+		if err := s.checkCrossOrigin(r, info, forwarded); err != nil && !bypasses(s.bypass, r) {
 			s.refuse(w, r, http.StatusForbidden, EventCrossOriginBlocked, "csrf.cross-origin-unprotected", "cross-origin request refused", err.Error())
 			return
 		}
 	}
 
-	// 6. Per-request state for handlers: CSP nonce, forwarded values.
+	// 7. Per-request state for handlers: CSP nonce, forwarded values.
 	var nonced string
 	if s.headers.cspNonce != nil || forwarded {
 		st := &state{info: info, fwd: forwarded}
@@ -193,7 +214,7 @@ func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 		r = withState(r, st)
 	}
 
-	// 7. The handler, behind a writer that adds headers and hardens
+	// 8. The handler, behind a writer that adds headers and hardens
 	// cookies when the response is committed.
 	sw := s.pool.Get().(*writer)
 	*sw = writer{rw: w, s: s, r: r, secure: secure, hsts: secure && !isLocalHost(hostname), csp: nonced}
@@ -283,15 +304,19 @@ func newRedirector(o Redirect) (*redirector, error) {
 	return rd, nil
 }
 
-func (rd *redirector) exempt(path string) bool {
+// exempt reports whether r's path is exempt from the redirect: it matches
+// an exemption and is plain (see plainPath), so that no dot segment or
+// encoding can carry a request out of the redirect.
+func (rd *redirector) exempt(r *http.Request) bool {
+	path := r.URL.Path
 	if len(rd.exact) > 0 {
 		if _, ok := rd.exact[path]; ok {
-			return true
+			return plainPath(r)
 		}
 	}
 	for _, p := range rd.prefixes {
 		if strings.HasPrefix(path, p) {
-			return true
+			return plainPath(r)
 		}
 	}
 	return false
@@ -319,27 +344,35 @@ func bracketIPv6(h string) string {
 	return h
 }
 
-func newCrossOrigin(c CrossOrigin) (cop *http.CrossOriginProtection, err error) {
+// newCrossOrigin builds net/http's protection and, apart from it, a mux
+// of the bypass patterns: CrossOriginProtection's own bypass matches the
+// path as Go cleans it, which lets "/webhooks/..;/admin" through to an
+// upstream that resolves it otherwise (see bypasses).
+func newCrossOrigin(c CrossOrigin) (cop *http.CrossOriginProtection, bypass *http.ServeMux, err error) {
 	if c.Disable {
-		return nil, nil
+		return nil, nil, nil
 	}
 	cop = http.NewCrossOriginProtection()
 	for _, o := range c.TrustedOrigins {
 		if err := cop.AddTrustedOrigin(o); err != nil {
-			return nil, fmt.Errorf("cross-origin: trusted origin: %w", err)
+			return nil, nil, fmt.Errorf("cross-origin: trusted origin: %w", err)
 		}
+	}
+	if len(c.Bypass) == 0 {
+		return cop, nil, nil
 	}
 	defer func() {
-		// AddInsecureBypassPattern panics on a malformed pattern, as
-		// ServeMux.Handle does; turn that into a configuration error.
+		// Handle panics on a malformed or duplicate pattern; turn that
+		// into a configuration error.
 		if p := recover(); p != nil {
-			cop, err = nil, fmt.Errorf("cross-origin: bypass pattern: %v", p)
+			cop, bypass, err = nil, nil, fmt.Errorf("cross-origin: bypass pattern: %v", p)
 		}
 	}()
+	bypass = http.NewServeMux()
 	for _, p := range c.Bypass {
-		cop.AddInsecureBypassPattern(p)
+		bypass.Handle(p, bypassMark)
 	}
-	return cop, nil
+	return cop, bypass, nil
 }
 
 // checkCrossOrigin runs net/http's check against the effective host, so
