@@ -36,6 +36,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -190,12 +191,20 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A body of known length cannot exceed it (net/http enforces the
-	// length), so only a chunked one needs counting.
-	if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
-		r.Body = http.MaxBytesReader(w, r.Body, p.maxBody)
-	}
-	if len(r.Header["Upgrade"]) > 0 {
-		w = &upgradeWriter{ResponseWriter: w}
+	// length), so only a chunked one needs counting. Reading a body can
+	// fail by the client's doing (malformed chunks, a short body): the
+	// reader remembers, so that the client is blamed, not the upstream.
+	hasBody := r.Body != nil && r.Body != http.NoBody
+	if hasBody || len(r.Header["Upgrade"]) > 0 {
+		ex := &exchange{ResponseWriter: w}
+		if hasBody {
+			ex.body.ReadCloser = r.Body
+			if r.ContentLength < 0 {
+				ex.body.ReadCloser = http.MaxBytesReader(w, r.Body, p.maxBody)
+			}
+			r.Body = &ex.body
+		}
+		w = ex
 	}
 	p.rp.ServeHTTP(w, r)
 }
@@ -215,7 +224,8 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 
 // handleError answers a request the upstream did not answer.
 func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
-	if uw, ok := w.(*upgradeWriter); ok && uw.hijacked {
+	ex, _ := w.(*exchange)
+	if ex != nil && ex.hijacked {
 		// The connection was already handed over after a 101: nothing
 		// more can be said on it.
 		p.logError(r, slog.LevelWarn, 0, err)
@@ -223,10 +233,19 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var tooLarge *http.MaxBytesError
 	var ne net.Error
+	var bodyErr error
+	if ex != nil {
+		bodyErr = ex.body.err
+	}
 	switch {
-	case errors.As(err, &tooLarge):
+	case errors.As(err, &tooLarge) || errors.As(bodyErr, &tooLarge):
 		p.fail(w, r, http.StatusRequestEntityTooLarge, slog.LevelInfo,
 			fmt.Errorf("body of unannounced length exceeds the limit of %d bytes", tooLarge.Limit))
+	case bodyErr != nil && r.Context().Err() == nil:
+		// The client sent a body net/http could not read: malformed
+		// chunked encoding, a chunk size that overflows, a body shorter
+		// than its Content-Length. Its fault, not the upstream's.
+		p.fail(w, r, http.StatusBadRequest, slog.LevelInfo, fmt.Errorf("reading the request body: %w", bodyErr))
 	case errors.Is(r.Context().Err(), context.Canceled):
 		// The client went away: nobody to answer.
 		p.logError(r, slog.LevelDebug, 0, err)
@@ -246,7 +265,7 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, code int, level slo
 	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	h["Cache-Control"] = []string{"no-store"}
 	h["X-Content-Type-Options"] = []string{"nosniff"}
-	if code == http.StatusRequestEntityTooLarge {
+	if code == http.StatusRequestEntityTooLarge || code == http.StatusBadRequest {
 		// The rest of the body is not read: do not reuse the connection.
 		h["Connection"] = []string{"close"}
 	}
@@ -257,6 +276,7 @@ func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, code int, level slo
 }
 
 var errorPages = map[int]string{
+	http.StatusBadRequest:            "400 Bad Request\n",
 	http.StatusBadGateway:            "502 Bad Gateway\n",
 	http.StatusGatewayTimeout:        "504 Gateway Timeout\n",
 	http.StatusRequestEntityTooLarge: "413 Request Entity Too Large\n",
@@ -267,6 +287,8 @@ func (p *Proxy) logError(r *http.Request, level slog.Level, code int, err error)
 	switch {
 	case code == http.StatusRequestEntityTooLarge:
 		msg = "request body too large"
+	case code == http.StatusBadRequest:
+		msg = "client sent a malformed request body"
 	case level == slog.LevelDebug:
 		msg = "client went away before the upstream answered"
 	case code == 0:
@@ -282,15 +304,34 @@ func (p *Proxy) logError(r *http.Request, level slog.Level, code int, err error)
 	)
 }
 
-// upgradeWriter remembers whether an Upgrade request's connection was
-// hijacked, so that a failure after the 101 is not answered on it.
-type upgradeWriter struct {
+// clientBody remembers the error, other than io.EOF, that reading the
+// client's request body met.
+type clientBody struct {
+	io.ReadCloser
+	err error
+}
+
+func (b *clientBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && b.err == nil {
+		b.err = err
+	}
+	return n, err
+}
+
+// exchange wraps the writer of a request with a body or an Upgrade, so
+// that the error handler (which ReverseProxy gives a clone of the request,
+// its body wrapped) knows whether reading the client's body failed and
+// whether the connection was hijacked after a 101, in which case nothing
+// more can be said on it. One allocation holds both.
+type exchange struct {
 	http.ResponseWriter
+	body     clientBody
 	hijacked bool
 }
 
 // Hijack hands over the connection and remembers that it did.
-func (u *upgradeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (u *exchange) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, brw, err := http.NewResponseController(u.ResponseWriter).Hijack()
 	if err == nil {
 		u.hijacked = true
@@ -299,7 +340,7 @@ func (u *upgradeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 // Unwrap exposes the underlying writer to http.ResponseController.
-func (u *upgradeWriter) Unwrap() http.ResponseWriter { return u.ResponseWriter }
+func (u *exchange) Unwrap() http.ResponseWriter { return u.ResponseWriter }
 
 // bufferPool recycles ReverseProxy's 32 KiB copy buffers, which it would
 // otherwise allocate per request. Arrays are pooled by pointer so that Put

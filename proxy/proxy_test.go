@@ -417,6 +417,37 @@ func TestRequestBodies(t *testing.T) {
 	}
 }
 
+// TestMalformedBodies: a request body the client got wrong is the
+// client's fault: 400, logged at Info, never a 502 blamed on the upstream.
+func TestMalformedBodies(t *testing.T) {
+	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // read until the client's bad chunk ends it
+		echoUpstream(w, r)
+	})
+	addr := ""
+	var logs *testutil.Buffer
+	head := "POST /upload HTTP/1.1\r\nHost: example.com\r\nTransfer-Encoding: chunked\r\n\r\n"
+	for _, tt := range []struct{ name, body string }{
+		{"bare LF in chunk line", "5\nhello\r\n0\r\n\r\n"},
+		{"overflowing chunk size", "ffffffffffffffffff\r\nhello\r\n0\r\n\r\n"},
+		{"chunk size not hex", "zz\r\nhello\r\n0\r\n\r\n"},
+		{"chunk without CRLF after data", "5\r\nhelloXX0\r\n\r\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var front *httptest.Server
+			front, _, logs = newFront(t, Options{Upstream: up.URL}, nil)
+			addr = strings.TrimPrefix(front.URL, "http://")
+			resp, body := rawRoundTrip(t, addr, head+tt.body)
+			if resp.StatusCode != http.StatusBadRequest || body != "400 Bad Request\n" {
+				t.Fatalf("status %d %q, want 400", resp.StatusCode, body)
+			}
+			if l := logs.String(); strings.Contains(l, "level=ERROR") || !strings.Contains(l, "client sent a malformed request body") {
+				t.Errorf("log:\n%s", l)
+			}
+		})
+	}
+}
+
 // closedAddr returns a 127.0.0.1 address nothing listens on.
 func closedAddr(t *testing.T) string {
 	t.Helper()
@@ -755,7 +786,7 @@ func TestHandleError(t *testing.T) {
 			rec := httptest.NewRecorder()
 			var w http.ResponseWriter = rec
 			if tt.hijacked {
-				w = &upgradeWriter{ResponseWriter: rec, hijacked: true}
+				w = &exchange{ResponseWriter: rec, hijacked: true}
 			}
 			p.handleError(w, r, tt.err)
 			if tt.want == 0 {
