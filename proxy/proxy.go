@@ -20,7 +20,8 @@
 //
 // Errors never reach the client in detail: an unreachable upstream gets a
 // fixed "502 Bad Gateway" page, a timeout "504 Gateway Timeout", a body over
-// the limit "413 Request Entity Too Large"; the detail (method, host, path,
+// the limit "413 Request Entity Too Large", a body the client framed wrong
+// (bad chunked encoding) "400 Bad Request", logged at Info; the detail (method, host, path,
 // upstream, error) goes to Options.Logger. A client that goes away before
 // the upstream answers gets nothing, and is logged at Debug level only.
 //
