@@ -272,11 +272,12 @@ var catalog = []Rule{
 	},
 	{
 		ID: "hsts.local-host", Category: HSTS, Severity: Info,
-		Title:       "HSTS not sent for a local host name or IP address",
-		Description: "The target is `localhost`, a loopback name or an IP literal, for which portcullis deliberately omits HSTS: browsers ignore HSTS for IP addresses, and pinning HTTPS on `localhost` would break other local development servers.",
-		Fix:         "No action needed; audit the public host name to check HSTS.",
+		Title:       "HSTS and a local host name or IP address",
+		Description: "The target is `localhost`, a `.localhost` name or an IP literal, for which portcullis deliberately omits HSTS. Browsers never apply HSTS to IP addresses (RFC 6797 section 8.1). For `localhost` they differ: Chromium ignores it since version 132, but Firefox and Safari apply it like anywhere else, so a header sent once forces HTTPS on every development server on `localhost` for max-age.",
+		Fix:         "For an IP address, nothing to do. For `localhost`, do not send HSTS (portcullis never does). Audit the public host name to check HSTS.",
 		References: []string{
 			rfc6797 + "#section-8.1",
+			"https://groups.google.com/a/chromium.org/g/blink-dev/c/WJnjKYY2iSs",
 		},
 	},
 

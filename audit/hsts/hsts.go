@@ -208,9 +208,14 @@ func Check(o Observation) []rules.Finding {
 	if o.OverHTTP {
 		add("hsts.over-http", "the plain-HTTP response sends Strict-Transport-Security; browsers ignore it there (RFC 6797 section 8.1)")
 	}
-	if local(o.Host) {
-		if len(o.Values) == 0 {
-			add("hsts.local-host", "no HSTS for %s: right for a local name or IP address, which browsers never pin", o.Host)
+	if ip, name := local(o.Host); ip || name {
+		switch {
+		case ip && len(o.Values) == 0:
+			add("hsts.local-host", "no HSTS for %s: right for an IP address, to which browsers never apply it (RFC 6797 section 8.1)", o.Host)
+		case name && len(o.Values) == 0:
+			add("hsts.local-host", "no HSTS for %s: right for a localhost name — Chromium ignores it there, but Firefox and Safari would pin every local app on %s to HTTPS", o.Host, o.Host)
+		case name:
+			add("hsts.local-host", "HSTS sent for %s: Chromium ignores it, but Firefox and Safari now force HTTPS on every local app on %s until max-age runs out", o.Host, o.Host)
 		}
 		return out
 	}
@@ -273,12 +278,14 @@ func Check(o Observation) []rules.Finding {
 	return out
 }
 
-// local reports whether browsers never apply HSTS to host: IP addresses
-// (RFC 6797 section 8.1.1) and localhost names.
-func local(host string) bool {
+// local reports whether host is an IP address, to which browsers never
+// apply HSTS (RFC 6797 section 8.1), or a localhost name, which Chromium
+// ignores (since version 132) but Firefox and Safari pin like any other,
+// so that HSTS there forces HTTPS on every local app.
+func local(host string) (ip, name bool) {
 	h := strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
 	if _, err := netip.ParseAddr(h); err == nil {
-		return true
+		return true, false
 	}
-	return h == "localhost" || strings.HasSuffix(h, ".localhost")
+	return false, h == "localhost" || strings.HasSuffix(h, ".localhost")
 }

@@ -61,6 +61,8 @@ func TestCheck(t *testing.T) {
 		{"missing", with(func(o *Observation) { o.Values = nil }), []string{"hsts.missing"}},
 		{"localhost without HSTS", with(func(o *Observation) { o.Host, o.Values = "localhost", nil }), []string{"hsts.local-host"}},
 		{"IP without HSTS", with(func(o *Observation) { o.Host, o.Values = "127.0.0.1", nil }), []string{"hsts.local-host"}},
+		{"localhost with HSTS", with(func(o *Observation) { o.Host = "app.localhost" }), []string{"hsts.local-host"}},
+		{"IP with HSTS (ignored by browsers)", with(func(o *Observation) { o.Host = "[::1]" }), nil},
 		{"short", with(func(o *Observation) { o.Values = []string{"max-age=300; includeSubDomains"} }),
 			[]string{"hsts.max-age-short", "hsts.no-preload"}},
 		{"preload too short", with(func(o *Observation) { o.Values = []string{"max-age=300; includeSubDomains; preload"} }),
@@ -88,6 +90,13 @@ func TestCheck(t *testing.T) {
 		}
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("%s: findings %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// The two local cases say what browsers really do.
+	for host, want := range map[string]string{"127.0.0.1": "never apply it", "localhost": "Firefox and Safari would pin"} {
+		fs := Check(with(func(o *Observation) { o.Host, o.Values = host, nil }))
+		if len(fs) != 1 || !strings.Contains(fs[0].Message, want) {
+			t.Errorf("%s: %v, want a message saying %q", host, fs, want)
 		}
 	}
 	// A non-fatal problem is informational; a fatal one keeps its weight.

@@ -64,7 +64,8 @@ type Options struct {
 	// URLs carry real names (https://app.test/) and HSTS can apply. A name
 	// may start with "*." for all its subdomains. Every other name fails to
 	// resolve. IP literals and localhost names are refused: Chromium never
-	// records HSTS for them.
+	// records HSTS for them (IP literals by RFC 6797; localhost since
+	// Chromium 132, as TestBrowser checks), and localhost resolves itself.
 	Hosts map[string]netip.Addr
 	// Roots are CA certificates Chromium trusts for TLS servers, as if a
 	// user had added them (an NSS database; needs certutil from
