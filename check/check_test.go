@@ -118,11 +118,11 @@ func TestRules(t *testing.T) {
 		{"admin loopback v4", "[listen]\nadmin = \"127.0.0.2:9180\"\n" + localSite, nil, nil},
 		{"admin loopback v6", "[listen]\nadmin = \"[::1]:9180\"\n" + localSite, nil, nil},
 		{"admin localhost", "[listen]\nadmin = \"LOCALHOST:9180\"\n" + localSite, nil, nil},
-		{"admin every interface", "[listen]\nadmin = \":9180\"\n" + localSite, []want{adminExposed(":9180")}, []want{adminExposed(":9180")}},
-		{"admin 0.0.0.0", "[listen]\nadmin = \"0.0.0.0:9180\"\n" + localSite, []want{adminExposed("0.0.0.0:9180")}, []want{adminExposed("0.0.0.0:9180")}},
-		{"admin ::", "[listen]\nadmin = \"[::]:9180\"\n" + localSite, []want{adminExposed("[::]:9180")}, []want{adminExposed("[::]:9180")}},
-		{"admin private address", "[listen]\nadmin = \"10.0.0.5:9180\"\n" + localSite, []want{adminExposed("10.0.0.5:9180")}, []want{adminExposed("10.0.0.5:9180")}},
-		{"admin host name", "[listen]\nadmin = \"metrics.example.com:9180\"\n" + localSite,
+		{"admin every interface", "[listen]\nadmin = \":9180\"\nadmin_token = \"0123456789abcdef\"\n" + localSite, []want{adminExposed(":9180")}, []want{adminExposed(":9180")}},
+		{"admin 0.0.0.0", "[listen]\nadmin = \"0.0.0.0:9180\"\nadmin_token = \"0123456789abcdef\"\n" + localSite, []want{adminExposed("0.0.0.0:9180")}, []want{adminExposed("0.0.0.0:9180")}},
+		{"admin ::", "[listen]\nadmin = \"[::]:9180\"\nadmin_token = \"0123456789abcdef\"\n" + localSite, []want{adminExposed("[::]:9180")}, []want{adminExposed("[::]:9180")}},
+		{"admin private address", "[listen]\nadmin = \"10.0.0.5:9180\"\nadmin_token = \"0123456789abcdef\"\n" + localSite, []want{adminExposed("10.0.0.5:9180")}, []want{adminExposed("10.0.0.5:9180")}},
+		{"admin host name", "[listen]\nadmin = \"metrics.example.com:9180\"\nadmin_token = \"0123456789abcdef\"\n" + localSite,
 			[]want{adminExposed("metrics.example.com:9180")}, []want{adminExposed("metrics.example.com:9180")}},
 
 		// ACME: staging, names.
@@ -267,31 +267,6 @@ func TestUnverifiable(t *testing.T) {
 	}
 }
 
-func TestLoopbackAddr(t *testing.T) {
-	tests := []struct {
-		addr string
-		want bool
-	}{
-		{"127.0.0.1:9180", true},
-		{"127.0.0.53:9180", true},
-		{"[::1]:9180", true},
-		{"[::ffff:127.0.0.1]:9180", true},
-		{"localhost:9180", true},
-		{":9180", false},
-		{"0.0.0.0:9180", false},
-		{"[::]:9180", false},
-		{"192.168.1.10:9180", false},
-		{"localhost.example.com:9180", false},
-		{"127.0.0.1", false}, // not host:port
-		{"", false},
-	}
-	for _, tt := range tests {
-		if got := loopbackAddr(tt.addr); got != tt.want {
-			t.Errorf("loopbackAddr(%q) = %v, want %v", tt.addr, got, tt.want)
-		}
-	}
-}
-
 // TestRuleCatalog: the operations rules are complete, in ID order, and
 // none clashes with the catalog of package rules.
 func TestRuleCatalog(t *testing.T) {
@@ -344,6 +319,7 @@ func ExampleLint() {
 	cfg, err := config.Parse("portcullis.toml", []byte(`
 [listen]
 admin = ":9180"
+admin_token = "example-token-0123456789" # in a real file: "${ADMIN_TOKEN}"
 
 [acme]
 email = "ops@example.com"
@@ -362,7 +338,7 @@ source = "acme"
 		fmt.Printf("%s %s site %q: %s\n", f.Level, f.Rule, f.Site, f.Message)
 	}
 	// Output:
-	// warning admin.exposed site "": listen.admin ":9180" is reachable beyond this machine: its /metrics, over plain HTTP without authentication, name every certificate and describe the Go runtime
+	// warning admin.exposed site "": listen.admin ":9180" is reachable beyond this machine: its bearer token and its /metrics, which name every certificate and describe the Go runtime, cross the network over plain HTTP
 	// warning acme.unverifiable-name site "app.test": host "app.test" is under .test, reserved by RFC 6761 and never delegated: Let's Encrypt cannot validate it, so every order fails; use certificate files from an internal CA, or acme.ca set to an ACME CA of your own
 }
 

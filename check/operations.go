@@ -2,7 +2,6 @@ package check
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"strings"
 
@@ -24,8 +23,8 @@ var (
 	ruleAdminExposed = rules.Rule{
 		ID: "admin.exposed", Category: Operations, Severity: rules.Medium,
 		Title:       "Admin listener reachable from the network",
-		Description: "`listen.admin` serves `/metrics` over plain HTTP without authentication. The metrics name every certificate and site, their expiry and renewal failures, and describe the Go runtime: reconnaissance for anyone who can reach the port.",
-		Fix:         "Bind `listen.admin` to loopback (`\"127.0.0.1:9180\"`, the default) and let Prometheus scrape it locally or through an authenticating proxy; or set it to `\"off\"`.",
+		Description: "`listen.admin` serves `/metrics` over plain HTTP. Beyond loopback it needs a bearer token (`listen.admin_token`), but the token and the metrics cross the network in clear text: anyone who sees one scrape can replay the token, and the metrics name every certificate and site, their expiry and renewal failures, and describe the Go runtime.",
+		Fix:         "Bind `listen.admin` to loopback (`\"127.0.0.1:9180\"`, the default) and let Prometheus scrape it locally or through a TLS proxy; or set it to `\"off\"`. If it must stay on the network, keep it on a network only Prometheus reaches.",
 		References:  []string{"https://prometheus.io/docs/operating/security/"},
 	}
 	ruleACMEStaging = rules.Rule{
@@ -94,8 +93,8 @@ func finding(r rules.Rule, msg string) rules.Finding {
 // operations evaluates the operations rules that hold whether or not the
 // configuration is deployed: mistakes that fail or leak from the start.
 func (r *Report) operations(cfg *config.Config) {
-	if a := cfg.Listen.Admin; a != "" && !loopbackAddr(a) {
-		r.add(nil, finding(ruleAdminExposed, fmt.Sprintf("listen.admin %q is reachable beyond this machine: its /metrics, over plain HTTP without authentication, name every certificate and describe the Go runtime", a)))
+	if a := cfg.Listen.Admin; a != "" && !config.LoopbackAddr(a) {
+		r.add(nil, finding(ruleAdminExposed, fmt.Sprintf("listen.admin %q is reachable beyond this machine: its bearer token and its /metrics, which name every certificate and describe the Go runtime, cross the network over plain HTTP", a)))
 	}
 	ca, public := publicCA(cfg.ACME.CA)
 	for i := range cfg.Sites {
@@ -143,22 +142,6 @@ func (r *Report) deployment(cfg *config.Config) {
 	if acme && cfg.Backup.Dir == "" {
 		r.add(nil, finding(ruleBackupMissing, "no [backup] dir: no scheduled backup of the keys and the ACME account; set [backup] or run portcullis certs backup from cron"))
 	}
-}
-
-// loopbackAddr reports whether a listener address ("host:port") only
-// accepts connections from this machine: its host is "localhost" or a
-// loopback IP. An empty host, "0.0.0.0" and "::" listen everywhere; any
-// other name may resolve anywhere.
-func loopbackAddr(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.Unmap().IsLoopback()
 }
 
 // publicCA names a directory URL's CA when it is a well-known public one,

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -84,14 +85,45 @@ type Listen struct {
 	// and the redirect to HTTPS. Default ":8080".
 	HTTP string
 	// Admin is the admin listener (plain HTTP: /metrics for Prometheus,
-	// /healthz). Default DefaultAdmin, on loopback; another address is
-	// valid (`portcullis check` warns about it). "" (written "off" in
-	// the file) disables it.
+	// /healthz). Default DefaultAdmin, on loopback. An address beyond
+	// loopback (see LoopbackAddr) needs AdminToken, and `portcullis
+	// check` warns about it. "" (written "off" in the file) disables it.
 	Admin string
+	// AdminToken, when set, is the bearer token every admin request but
+	// /healthz must carry ("Authorization: Bearer <token>"): at least
+	// MinAdminToken characters, letters, digits and -._~+/= only (RFC
+	// 6750's b64token). Usually "${ENV_NAME}". Required when Admin is
+	// not on loopback.
+	AdminToken string
+	// AdminHosts are the host names the admin listener answers besides
+	// localhost and IP literals, which it always answers: any other Host
+	// header is refused, so that a web page whose DNS name is made to
+	// point at the listener (DNS rebinding) cannot read it. For a
+	// Prometheus that scrapes it by name.
+	AdminHosts []string
 }
 
 // DefaultAdmin is the default admin listener address.
 const DefaultAdmin = "127.0.0.1:9180"
+
+// MinAdminToken is the shortest Listen.AdminToken accepted, in bytes.
+const MinAdminToken = 16
+
+// LoopbackAddr reports whether a listener address ("host:port") only
+// accepts connections from this machine: its host is "localhost" or a
+// loopback IP (127.0.0.0/8, ::1). An empty host, "0.0.0.0" and "::"
+// listen everywhere; any other name may resolve anywhere.
+func LoopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
 
 // ACME directory URLs of well-known CAs, which the file may name.
 const (

@@ -510,6 +510,10 @@ func (d *decoder) config(c *Config, raw map[string]any) {
 				c.Listen.Admin = ""
 			}
 		}
+		set(&c.Listen.AdminToken, t.str("admin_token"))
+		if hs := t.strs("admin_hosts"); hs != nil {
+			c.Listen.AdminHosts = hs
+		}
 		t.close()
 	}
 	if t := root.table("tls"); t != nil {
@@ -772,6 +776,14 @@ func (t *table) policy() Policy {
 			Hiring:             s.strs("hiring"),
 		}
 		s.close()
+	}
+	if r := t.table("requests"); r != nil {
+		p.Requests = Requests{Methods: r.strs("methods"), Upgrades: r.strs("upgrades"), AllowUnderscoreHeaders: r.boolean("allow_underscore_headers")}
+		r.close()
+	}
+	if r := t.table("responses"); r != nil {
+		p.Responses = Responses{KeepVersionHeaders: r.boolean("keep_version_headers")}
+		r.close()
 	}
 	return p
 }

@@ -39,10 +39,10 @@ func ExampleLoad_errors() {
 	// testdata/bad/shield.toml:10: site "preload": hsts.preload: preload requires a MaxAge of at least one year (31536000 s) and includeSubDomains; browsers' preload lists refuse anything less (have MaxAge 5m0s, includeSubDomains true)
 	// testdata/bad/shield.toml:18: site "cors": cors.credentials: the wildcard origin "*" with credentials would let every site read authenticated responses; list the origins instead
 	// testdata/bad/shield.toml:25: site "redirect": redirect.code: code 302: use 308 (default), 301 or 307
-	// testdata/bad/shield.toml:32: site "frame": headers.frame_options: X-Frame-Options: "ALLOWALL" is not one of DENY, SAMEORIGIN
+	// testdata/bad/shield.toml:32: site "frame": headers.frame_options: "ALLOWALL" is not one of DENY, SAMEORIGIN
 	// testdata/bad/shield.toml:36: site "hosts": hosts: host pattern "bad host.example.com": not a host name, IP address, .domain pattern or "*"
 	// testdata/bad/shield.toml:43: site "proxies": trusted_proxies: trusted proxy "10.0.0.0/33": not an IP address or CIDR prefix
-	// testdata/bad/shield.toml:51: site "nonce": csp.nonce: CSP: Nonce is on, but the policy has none of script-src, style-src (nor default-src) to carry it
+	// testdata/bad/shield.toml:51: site "nonce": csp.nonce: Nonce is on, but the policy has none of script-src, style-src (nor default-src) to carry it
 }
 
 func ExampleParse_acme() {

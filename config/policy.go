@@ -27,6 +27,8 @@ type Policy struct {
 	CORS              CORS              // [cors]: cross-origin resource sharing
 	CrossOrigin       CrossOrigin       // [cross_origin]: CSRF protection
 	SecurityTxt       SecurityTxt       // [security_txt]: /.well-known/security.txt
+	Requests          Requests          // [requests]: methods, upgrades, header names passed on
+	Responses         Responses         // [responses]: headers removed from responses
 }
 
 // Redirect is shield.Redirect (TOML [redirect]).
@@ -109,6 +111,18 @@ type CrossOrigin struct {
 	Disable        *bool    // disable
 	TrustedOrigins []string // trusted_origins
 	Bypass         []string // bypass: ServeMux patterns such as "POST /webhooks/"
+}
+
+// Requests is shield.Requests (TOML [requests]).
+type Requests struct {
+	Methods                []string // methods: default shield.DefaultMethods
+	Upgrades               []string // upgrades: default ["websocket"]; "h2c" is refused
+	AllowUnderscoreHeaders *bool    // allow_underscore_headers: default false
+}
+
+// Responses is shield.Responses (TOML [responses]).
+type Responses struct {
+	KeepVersionHeaders *bool // keep_version_headers: default false
 }
 
 // SecurityTxt is shield.SecurityTxt (TOML [security_txt]). security.txt is
@@ -211,6 +225,14 @@ func (p Policy) merge(o Policy) Policy {
 			PreferredLanguages: pickList(p.SecurityTxt.PreferredLanguages, o.SecurityTxt.PreferredLanguages),
 			Canonical:          pickList(p.SecurityTxt.Canonical, o.SecurityTxt.Canonical),
 			Hiring:             pickList(p.SecurityTxt.Hiring, o.SecurityTxt.Hiring),
+		},
+		Requests: Requests{
+			Methods:                pickList(p.Requests.Methods, o.Requests.Methods),
+			Upgrades:               pickList(p.Requests.Upgrades, o.Requests.Upgrades),
+			AllowUnderscoreHeaders: pick(p.Requests.AllowUnderscoreHeaders, o.Requests.AllowUnderscoreHeaders),
+		},
+		Responses: Responses{
+			KeepVersionHeaders: pick(p.Responses.KeepVersionHeaders, o.Responses.KeepVersionHeaders),
 		},
 	}
 }
@@ -396,6 +418,12 @@ func (p *Policy) options() (shield.Options, []problem) {
 		TrustedOrigins: p.CrossOrigin.TrustedOrigins,
 		Bypass:         p.CrossOrigin.Bypass,
 	}
+	o.Requests = shield.Requests{
+		Methods:                p.Requests.Methods,
+		Upgrades:               p.Requests.Upgrades,
+		AllowUnderscoreHeaders: val(p.Requests.AllowUnderscoreHeaders),
+	}
+	o.Responses = shield.Responses{KeepVersionHeaders: val(p.Responses.KeepVersionHeaders)}
 
 	st := p.SecurityTxt
 	expires := duration("security_txt.expires_in", st.ExpiresIn, 24*time.Hour, "is less than a day")

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -26,7 +27,12 @@ func TestDecodeSections(t *testing.T) {
 				c.Alerts == e.Alerts && reflect.DeepEqual(c.Backup, e.Backup) && c.ACME.CA == LetsEncrypt && c.ACME.Fallback == nil
 		}},
 		{"admin off", "[listen]\nadmin = \"off\"\n", func(c *Config) bool { return c.Listen.Admin == "" }},
-		{"admin any address", "[listen]\nadmin = \"[::]:9180\"\n", func(c *Config) bool { return c.Listen.Admin == "[::]:9180" }},
+		{"admin any address", "[listen]\nadmin = \"[::]:9180\"\nadmin_token = \"0123456789abcdef\"\n", func(c *Config) bool {
+			return c.Listen.Admin == "[::]:9180" && c.Listen.AdminToken == "0123456789abcdef" && c.Listen.AdminHosts == nil
+		}},
+		{"admin hosts", "[listen]\nadmin_hosts = \"metrics.internal\"\n", func(c *Config) bool {
+			return c.Listen.Admin == DefaultAdmin && c.Listen.AdminToken == "" && reflect.DeepEqual(c.Listen.AdminHosts, []string{"metrics.internal"})
+		}},
 		{"letsencrypt", "[acme]\nca = \"letsencrypt\"\n", func(c *Config) bool { return c.ACME.CA == LetsEncrypt }},
 		{"staging", "[acme]\nca = \"letsencrypt-staging\"\n", func(c *Config) bool { return c.ACME.CA == LetsEncryptStaging }},
 		{"zerossl any case", "[acme]\nca = \"ZeroSSL\"\neab_key_id = \"k\"\neab_mac_key = \"a2V5\"\n", func(c *Config) bool {
@@ -145,7 +151,7 @@ func TestValidateSectionsInCode(t *testing.T) {
 		{"admin on the HTTPS port", func(c *Config) { c.Listen.HTTPS = ":9180" }, []string{
 			`config: listen.admin: "127.0.0.1:9180" and the HTTPS listener ":9180" share port 9180 (choose another address, or "off")`,
 		}},
-		{"admin is the HTTP listener", func(c *Config) { c.Listen.Admin = ":8080" }, []string{
+		{"admin is the HTTP listener", func(c *Config) { c.Listen.Admin, c.Listen.AdminToken = ":8080", "0123456789abcdef" }, []string{
 			`config: listen.admin: ":8080" is also the plain-HTTP listener (choose another address, or "off")`,
 		}},
 		{"admin on another address", func(c *Config) { c.Listen.HTTP = "192.0.2.1:9180" }, nil},
@@ -296,16 +302,107 @@ func TestValidateSectionsInCode(t *testing.T) {
 	}
 }
 
+// TestAdminListener: an admin listener beyond loopback needs a token
+// (fail closed), the token has a minimum length and the characters of a
+// bearer token, and listen.admin_hosts lists host names; each problem is
+// located at its key.
+func TestAdminListener(t *testing.T) {
+	t.Parallel()
+	const site = "\n[[site]]\nhosts = [\"app.example.com\"]\nupstream = \"demo\"\n"
+	const token = "\nadmin_token = \"0123456789abcdef\"\n"
+	needsToken := func(line int, addr string) string {
+		return fmt.Sprintf(`admin.toml:%d: listen.admin: %q is reachable beyond this machine, so it needs listen.admin_token `+
+			`(a bearer token of at least 16 characters, e.g. "${ADMIN_TOKEN}"); or bind it to loopback ("127.0.0.1:9180"), or set "off"`, line, addr)
+	}
+	for _, tt := range []struct {
+		name, listen string
+		want         []string
+	}{
+		{"default", "", nil},
+		{"loopback v4", `admin = "127.0.0.2:9180"`, nil},
+		{"loopback v6", `admin = "[::1]:9180"`, nil},
+		{"loopback v4 in v6", `admin = "[::ffff:127.0.0.1]:9180"`, nil},
+		{"localhost", `admin = "LocalHost:9180"`, nil},
+		{"off", `admin = "off"`, nil},
+		{"every interface", `admin = ":9180"`, []string{needsToken(3, ":9180")}},
+		{"0.0.0.0", `admin = "0.0.0.0:9180"`, []string{needsToken(3, "0.0.0.0:9180")}},
+		{"::", `admin = "[::]:9180"`, []string{needsToken(3, "[::]:9180")}},
+		{"private address", `admin = "10.0.0.5:9180"`, []string{needsToken(3, "10.0.0.5:9180")}},
+		{"host name", `admin = "metrics.example.com:9180"`, []string{needsToken(3, "metrics.example.com:9180")}},
+		{"localhost-like name", `admin = "localhost.example.com:9180"`, []string{needsToken(3, "localhost.example.com:9180")}},
+		{"every interface with a token", `admin = ":9180"` + token, nil},
+		{"loopback with a token", token, nil},
+		{"padded token", `admin_token = "AbCdEfGhIjKlMnOpQrStUv+/-._~=="`, nil},
+		{"token unset", `admin = ":9180"` + "\nadmin_token = \"${PORTCULLIS_TEST_UNSET_ADMIN_TOKEN}\"", []string{
+			"admin.toml:4: listen.admin_token: environment variable PORTCULLIS_TEST_UNSET_ADMIN_TOKEN is not set",
+		}},
+		{"short token", `admin = ":9180"` + "\nadmin_token = \"0123456789abcde\"", []string{
+			"admin.toml:4: listen.admin_token: shorter than 16 characters (the value is not shown): use a long random token, e.g. the output of `openssl rand -hex 32`",
+		}},
+		{"token with a space", `admin_token = "0123456789 abcdef"`, []string{
+			"admin.toml:3: listen.admin_token: has characters a bearer token cannot carry (the value is not shown): use letters, digits and -._~+/, with = at the end only (RFC 6750), e.g. the output of `openssl rand -hex 32`",
+		}},
+		{"token with = inside", `admin_token = "0123456789=abcdef"`, []string{
+			"admin.toml:3: listen.admin_token: has characters a bearer token cannot carry (the value is not shown): use letters, digits and -._~+/, with = at the end only (RFC 6750), e.g. the output of `openssl rand -hex 32`",
+		}},
+		{"admin hosts", `admin_hosts = ["metrics.internal", "Prom.Example.COM."]`, nil},
+		{"bad admin hosts", "admin_hosts = [\n  \"ok.internal\",\n  \"*.internal\",\n  \"10.0.0.5\",\n  \"[::1]\",\n  \"localhost\",\n  \"m:9180\",\n]", []string{
+			`admin.toml:5: listen.admin_hosts: item 2: "*.internal" is not a host name other than localhost (localhost and IP addresses are always answered)`,
+			`admin.toml:6: listen.admin_hosts: item 3: "10.0.0.5" is not a host name other than localhost (localhost and IP addresses are always answered)`,
+			`admin.toml:7: listen.admin_hosts: item 4: "[::1]" is not a host name other than localhost (localhost and IP addresses are always answered)`,
+			`admin.toml:8: listen.admin_hosts: item 5: "localhost" is not a host name other than localhost (localhost and IP addresses are always answered)`,
+			`admin.toml:9: listen.admin_hosts: item 6: "m:9180" is not a host name other than localhost (localhost and IP addresses are always answered)`,
+		}},
+	} {
+		_, err := Parse("admin.toml", []byte("\n[listen]\n"+tt.listen+"\n"+site))
+		var got []string
+		if err != nil {
+			got = strings.Split(err.Error(), "\n")
+		}
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: Parse() =\n  %s\nwant\n  %s", tt.name, strings.Join(got, "\n  "), strings.Join(tt.want, "\n  "))
+		}
+	}
+}
+
+func TestLoopbackAddr(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		addr string
+		want bool
+	}{
+		{"127.0.0.1:9180", true},
+		{"127.0.0.53:9180", true},
+		{"[::1]:9180", true},
+		{"[::ffff:127.0.0.1]:9180", true},
+		{"localhost:9180", true},
+		{"LOCALHOST:9180", true},
+		{":9180", false},
+		{"0.0.0.0:9180", false},
+		{"[::]:9180", false},
+		{"192.168.1.10:9180", false},
+		{"localhost.example.com:9180", false},
+		{"127.0.0.1", false}, // not host:port
+		{"", false},
+	} {
+		if got := LoopbackAddr(tt.addr); got != tt.want {
+			t.Errorf("LoopbackAddr(%q) = %v, want %v", tt.addr, got, tt.want)
+		}
+	}
+}
+
 // TestSecretsRedacted checks that values taken from the environment for
 // secrets (an EAB key, a webhook and its secret, a backup passphrase or
 // key) appear in no message, even when they are what is wrong.
 func TestSecretsRedacted(t *testing.T) {
 	secrets := map[string]string{
-		"PORTCULLIS_TEST_MAC_KEY":    "not+base64url/s3cr3t-mac",
-		"PORTCULLIS_TEST_SECRET":     "s3cr3t-alert-signing",
-		"PORTCULLIS_TEST_WEBHOOK":    "ftp://hooks.example.com/services/s3cr3t-token",
-		"PORTCULLIS_TEST_PASSPHRASE": "s3cr3t",
-		"PORTCULLIS_TEST_RECIPIENT":  "AGE-SECRET-KEY-1S3CR3T",
+		"PORTCULLIS_TEST_MAC_KEY":     "not+base64url/s3cr3t-mac",
+		"PORTCULLIS_TEST_SECRET":      "s3cr3t-alert-signing",
+		"PORTCULLIS_TEST_WEBHOOK":     "ftp://hooks.example.com/services/s3cr3t-token",
+		"PORTCULLIS_TEST_PASSPHRASE":  "s3cr3t",
+		"PORTCULLIS_TEST_RECIPIENT":   "AGE-SECRET-KEY-1S3CR3T",
+		"PORTCULLIS_TEST_ADMIN_SHORT": "s3cr3t-admin",
+		"PORTCULLIS_TEST_ADMIN_BAD":   "s3cr3t admin token, with spaces",
 	}
 	for k, v := range secrets {
 		t.Setenv(k, v)
@@ -340,6 +437,19 @@ webhook = "${PORTCULLIS_TEST_WEBHOOK}"
 secret = "${PORTCULLIS_TEST_SECRET}"
 `, []string{
 			`secrets.toml:3: alerts.webhook: the URL has scheme "ftp", not http or https`,
+		}},
+		{`
+[listen]
+admin = "0.0.0.0:9180"
+admin_token = "${PORTCULLIS_TEST_ADMIN_SHORT}"
+`, []string{
+			"secrets.toml:4: listen.admin_token: shorter than 16 characters (the value is not shown): use a long random token, e.g. the output of `openssl rand -hex 32`",
+		}},
+		{`
+[listen]
+admin_token = "${PORTCULLIS_TEST_ADMIN_BAD}"
+`, []string{
+			"secrets.toml:3: listen.admin_token: has characters a bearer token cannot carry (the value is not shown): use letters, digits and -._~+/, with = at the end only (RFC 6750), e.g. the output of `openssl rand -hex 32`",
 		}},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -144,8 +145,9 @@ func (v *validator) top() {
 	v.backup()
 }
 
-// listen checks the listener addresses, and that no two of them would
-// bind the same port.
+// listen checks the listener addresses, that no two of them would bind
+// the same port, and the admin listener's guard: beyond loopback it needs
+// a token (fail closed).
 func (v *validator) listen() {
 	l := v.c.Listen
 	https := v.addr("listen.https", l.HTTPS)
@@ -155,8 +157,14 @@ func (v *validator) listen() {
 			v.add(v.line("", "listen.http"), "listen.http", "%s", msg)
 		}
 	}
+	v.adminGuard()
 	if l.Admin == "" || !v.addr("listen.admin", l.Admin) {
 		return
+	}
+	if l.AdminToken == "" && !LoopbackAddr(l.Admin) && !v.bad(join("listen", "admin_token")) {
+		v.add(v.line("", "listen.admin"), "listen.admin", "%q is reachable beyond this machine, so it needs listen.admin_token "+
+			"(a bearer token of at least %d characters, e.g. \"${ADMIN_TOKEN}\"); or bind it to loopback (%q), or set \"off\"",
+			l.Admin, MinAdminToken, DefaultAdmin)
 	}
 	for _, o := range []struct {
 		ok         bool
@@ -167,6 +175,46 @@ func (v *validator) listen() {
 			return
 		}
 	}
+}
+
+// adminGuard checks listen.admin_token and listen.admin_hosts. No message
+// shows the token, not even its length.
+func (v *validator) adminGuard() {
+	l := v.c.Listen
+	const key = "listen.admin_token"
+	switch t := l.AdminToken; {
+	case t == "":
+	case len(t) < MinAdminToken:
+		v.add(v.line("", key), key, "shorter than %d characters (the value is not shown): use a long random token, "+
+			"e.g. the output of `openssl rand -hex 32`", MinAdminToken)
+	case !isB64Token(t):
+		v.add(v.line("", key), key, "has characters a bearer token cannot carry (the value is not shown): use letters, digits "+
+			"and -._~+/, with = at the end only (RFC 6750), e.g. the output of `openssl rand -hex 32`")
+	}
+	for i, h := range l.AdminHosts {
+		line, ok := v.c.lines[join(join("listen", "admin_hosts"), strconv.Itoa(i))]
+		if !ok {
+			line = v.line("", "listen.admin_hosts")
+		}
+		if _, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil || !isHostName(h) || strings.EqualFold(h, "localhost") {
+			v.add(line, "listen.admin_hosts", "item %d: %q is not a host name other than localhost (localhost and IP addresses are always answered)", i+1, h)
+		}
+	}
+}
+
+// isB64Token reports whether s is an RFC 6750 b64token: letters, digits
+// and -._~+/, then any number of =.
+func isB64Token(s string) bool {
+	body := strings.TrimRight(s, "=")
+	if body == "" {
+		return false
+	}
+	for _, c := range body {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("-._~+/", c)) {
+			return false
+		}
+	}
+	return true
 }
 
 // clash says how listener address a collides with the other listener,
@@ -504,7 +552,9 @@ func isHostName(s string) bool {
 }
 
 // shield builds the current site's merged options and reports what
-// shield.New and the merged policy refuse, at the key responsible.
+// shield.New and the merged policy refuse: each of New's problems at the
+// key of its option (see shieldKeys), on the line that sets it in the
+// site, or in [defaults] when the site inherits it.
 func (v *validator) shield() {
 	s := v.site
 	merged := v.c.Defaults.merge(s.Policy)
@@ -516,69 +566,77 @@ func (v *validator) shield() {
 		return // reported by problems
 	}
 	opts.OnEvent = func(shield.Event) {}
-	if _, err := shield.New(opts); err != nil {
-		key, msg := shieldKey(err.Error())
-		line := s.Line
+	_, err = shield.New(opts)
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, err := range errs {
+		var oe *shield.OptionError
 		switch {
-		case key == "hosts" || key == "trusted_proxies":
-			line = v.siteLine(key)
-		case key != "":
-			line = v.policyLine(key)
+		case err == nil:
+		case !errors.As(err, &oe):
+			v.add(s.Line, "", "%v", err)
+		case shieldKeys[oe.Field] == "":
+			v.add(s.Line, "", "%v", oe) // a Field without a key: TestShieldKeys fails
+		case oe.Field == "Hosts" || oe.Field == "TrustedProxies":
+			key := shieldKeys[oe.Field]
+			v.add(v.siteLine(key), key, "%v", oe.Err)
+		default:
+			key := shieldKeys[oe.Field]
+			v.add(v.policyLine(key), key, "%v", oe.Err)
 		}
-		v.add(line, key, "%s", msg)
 	}
 }
 
-// shieldErrors maps the start of a shield.New error to the key it is
-// about. strip is the part of the message that the key makes redundant.
-var shieldErrors = []struct{ prefix, key, strip string }{
-	{"hosts: ", "hosts", "hosts: "},
-	{"trusted proxy ", "trusted_proxies", ""},
-	{"redirect: code ", "redirect.code", "redirect: "},
-	{"redirect: port ", "redirect.port", "redirect: "},
-	{"redirect: exempt ", "redirect.exempt", "redirect: "},
-	{"redirect: canonical host ", "redirect.host", "redirect: "},
-	{"redirect: ", "redirect", "redirect: "},
-	{"hsts: preload ", "hsts.preload", "hsts: "},
-	{"hsts: ", "hsts", "hsts: "},
-	{"cookies: ", "cookies.httponly", "cookies: "},
-	{"cors: origin ", "cors.origins", "cors: "},
-	{"cors: the wildcard origin ", "cors.credentials", "cors: "},
-	{"cors: the \"null\" origin ", "cors.origins", "cors: "},
-	{"cors: method ", "cors.methods", "cors: "},
-	{"cors: header ", "cors.headers", "cors: "},
-	{"cors: exposed header ", "cors.expose_headers", "cors: "},
-	{"cors: methods, headers or credentials ", "cors.origins", "cors: "},
-	{"cors: ", "cors", "cors: "},
-	{"cross-origin: trusted origin", "cross_origin.trusted_origins", "cross-origin: "},
-	{"cross-origin: bypass ", "cross_origin.bypass", "cross-origin: "},
-	{"cross-origin: ", "cross_origin", "cross-origin: "},
-	{"security.txt: securitytxt: ", "security_txt", "security.txt: securitytxt: "},
-	{"security.txt: ", "security_txt", "security.txt: "},
-	{"CSP report-only: ", "csp.report_only", ""},
-	{"CSP: report URI ", "csp.report_uri", ""},
-	{"CSP: Nonce ", "csp.nonce", ""},
-	{"CSP", "csp", ""},
-	{"Permissions-Policy: ", "permissions_policy", ""},
-	{"X-Frame-Options: ", "headers.frame_options", ""},
-	{"X-Content-Type-Options: ", "headers.content_type_options", ""},
-	{"Referrer-Policy: ", "headers.referrer_policy", ""},
-	{"Cross-Origin-Opener-Policy: ", "headers.coop", ""},
-	{"Cross-Origin-Resource-Policy: ", "headers.corp", ""},
-	{"Cross-Origin-Embedder-Policy: ", "headers.coep", ""},
-	{"X-Xss-Protection: ", "headers.xss_protection", ""},
-}
-
-// shieldKey splits a shield.New error into the key it is about ("" if
-// unknown) and the message.
-func shieldKey(msg string) (key, rest string) {
-	msg = strings.TrimPrefix(msg, "shield: ")
-	for _, e := range shieldErrors {
-		if strings.HasPrefix(msg, e.prefix) {
-			return e.key, strings.TrimPrefix(msg, e.strip)
-		}
-	}
-	return "", msg
+// shieldKeys maps each shield.OptionError.Field that shield.New can
+// report to the TOML key that sets it: in the site for hosts and
+// trusted_proxies, else in the site's policy or [defaults]. A test
+// checks that every Field has a key here.
+var shieldKeys = map[string]string{
+	"Hosts":                             "hosts",
+	"TrustedProxies":                    "trusted_proxies",
+	"Redirect.Code":                     "redirect.code",
+	"Redirect.Host":                     "redirect.host",
+	"Redirect.Port":                     "redirect.port",
+	"Redirect.Exempt":                   "redirect.exempt",
+	"HSTS.MaxAge":                       "hsts.max_age",
+	"HSTS.Preload":                      "hsts.preload",
+	"Cookies.SameSite":                  "cookies.samesite",
+	"Cookies.HTTPOnly":                  "cookies.httponly",
+	"Headers.FrameOptions":              "headers.frame_options",
+	"Headers.ContentTypeOptions":        "headers.content_type_options",
+	"Headers.ReferrerPolicy":            "headers.referrer_policy",
+	"Headers.CrossOriginOpenerPolicy":   "headers.coop",
+	"Headers.CrossOriginResourcePolicy": "headers.corp",
+	"Headers.CrossOriginEmbedderPolicy": "headers.coep",
+	"Headers.XSSProtection":             "headers.xss_protection",
+	// One on_conflict key sets the conflict policy of every header.
+	"Headers.FrameOptions.OnConflict":              "headers.on_conflict",
+	"Headers.ContentTypeOptions.OnConflict":        "headers.on_conflict",
+	"Headers.ReferrerPolicy.OnConflict":            "headers.on_conflict",
+	"Headers.CrossOriginOpenerPolicy.OnConflict":   "headers.on_conflict",
+	"Headers.CrossOriginResourcePolicy.OnConflict": "headers.on_conflict",
+	"Headers.CrossOriginEmbedderPolicy.OnConflict": "headers.on_conflict",
+	"Headers.XSSProtection.OnConflict":             "headers.on_conflict",
+	"CSP.Policy":                                   "csp.policy",
+	"CSP.ReportOnly":                               "csp.report_only",
+	"CSP.ReportURI":                                "csp.report_uri",
+	"CSP.Nonce":                                    "csp.nonce",
+	"PermissionsPolicy.Policy":                     "permissions_policy.policy",
+	"PermissionsPolicy.OnConflict":                 "permissions_policy.on_conflict",
+	"CORS.Origins":                                 "cors.origins",
+	"CORS.Credentials":                             "cors.credentials",
+	"CORS.Methods":                                 "cors.methods",
+	"CORS.Headers":                                 "cors.headers",
+	"CORS.ExposeHeaders":                           "cors.expose_headers",
+	"CORS.MaxAge":                                  "cors.max_age",
+	"CrossOrigin.TrustedOrigins":                   "cross_origin.trusted_origins",
+	"CrossOrigin.Bypass":                           "cross_origin.bypass",
+	"Requests.Methods":                             "requests.methods",
+	"Requests.Upgrades":                            "requests.upgrades",
+	"SecurityTxt.File":                             "security_txt", // the file's fields are security_txt's keys
+	"SecurityTxt.ExpiresIn":                        "security_txt.expires_in",
 }
 
 // redact replaces, in every message, the values taken from the

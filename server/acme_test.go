@@ -532,6 +532,19 @@ func TestACMEReloadRetains(t *testing.T) {
 	if !m.Cached(f.name) {
 		t.Fatalf("%s not cached after issuance", f.name)
 	}
+	// "acme-tls/1" is offered while a site uses ACME (with no challenge
+	// pending, certmagic then fails the handshake on its own), and no
+	// longer once the reload removed it.
+	acmeOnly := func() error {
+		conn, err := tls.Dial("tcp", f.srv.HTTPSAddr(), &tls.Config{ServerName: f.name, NextProtos: []string{"acme-tls/1"}, InsecureSkipVerify: true})
+		if err == nil {
+			conn.Close()
+		}
+		return err
+	}
+	if err := acmeOnly(); isNoALPN(err) {
+		t.Errorf("with an ACME site, a client offering acme-tls/1: %v", err)
+	}
 	next := strings.Replace(f.cfgText, fmt.Sprintf("hosts = [%q]", f.name), `hosts = ["localhost"]`, 1)
 	next = strings.Replace(next, `source = "acme"`, `source = "local"`, 1)
 	cfg, err := config.Parse(filepath.Join(f.dir, "portcullis.toml"), []byte(next))
@@ -543,5 +556,8 @@ func TestACMEReloadRetains(t *testing.T) {
 	}
 	if m.Cached(f.name) {
 		t.Errorf("%s still managed after the reload removed its site", f.name)
+	}
+	if err := acmeOnly(); !isNoALPN(err) {
+		t.Errorf("without an ACME site, a client offering only acme-tls/1: %v, want %q", err, noALPN)
 	}
 }

@@ -2,11 +2,15 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"reflect"
 	"strings"
 	"sync"
@@ -33,6 +37,7 @@ type operations struct {
 	backups *backup.Schedule   // nil without [backup] dir
 	adminLn net.Listener       // nil when listen.admin is off
 	admin   *http.Server       // serves adminLn
+	listen  config.Listen      // the admin listener's token and hosts
 	cancel  context.CancelFunc // stops the monitor and the backups
 	wg      sync.WaitGroup     // the goroutines cancel stops
 	reg     *prometheus.Registry
@@ -85,7 +90,13 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		op.monitor.Collector(),
 	)
+	op.listen = cfg.Listen
 	if cfg.Listen.Admin != "" {
+		// Validate says so too; this also covers serve --admin, which
+		// replaces the address after validation.
+		if cfg.Listen.AdminToken == "" && !config.LoopbackAddr(cfg.Listen.Admin) {
+			return nil, fmt.Errorf("admin listener %q is reachable beyond this machine and has no listen.admin_token: set one, bind it to loopback, or \"off\"", cfg.Listen.Admin)
+		}
 		if op.adminLn, err = net.Listen("tcp", cfg.Listen.Admin); err != nil {
 			return nil, fmt.Errorf("admin listener: %w (set listen.admin to another address, or \"off\")", err)
 		}
@@ -147,11 +158,7 @@ func (op *operations) start(s *Server) {
 			io.WriteString(w, "ok\n")
 		})
 		op.admin = &http.Server{
-			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("X-Content-Type-Options", "nosniff")
-				w.Header().Set("Cache-Control", "no-store")
-				mux.ServeHTTP(w, r)
-			}),
+			Handler:           newAdminGuard(op.listen, s.log, mux),
 			ReadHeaderTimeout: 10 * time.Second,
 		}
 		go func() { s.errs <- serveErr(op.admin.Serve(op.adminLn)) }()
@@ -207,9 +214,111 @@ func (s *Server) Certificates() []expiry.Cert {
 // interval).
 func (s *Server) CheckExpiry() { s.ops.monitor.Check() }
 
+// sameListen reports whether two configurations agree on the listeners,
+// the admin listener's token and hosts included.
+func sameListen(a, b *config.Config) bool { return reflect.DeepEqual(a.Listen, b.Listen) }
+
 // sameOperations reports whether two configurations agree on what the
 // operations are built from.
 func sameOperations(a, b *config.Config) bool {
 	return reflect.DeepEqual(a.ACME, b.ACME) && reflect.DeepEqual(a.Monitor, b.Monitor) &&
 		reflect.DeepEqual(a.Alerts, b.Alerts) && reflect.DeepEqual(a.Backup, b.Backup)
+}
+
+// adminGuard stands in front of the admin listener's routes. It answers
+// only the Host names DNS rebinding cannot produce (a page on evil.com
+// whose name is made to resolve to 127.0.0.1 still sends "Host:
+// evil.com"): localhost, IP literals and listen.admin_hosts. With
+// listen.admin_token it also wants "Authorization: Bearer <token>" on
+// every request but health checks.
+type adminGuard struct {
+	hosts map[string]bool    // listen.admin_hosts, lower case, no final dot
+	token *[sha256.Size]byte // digest of listen.admin_token; nil without one
+	log   *slog.Logger
+	next  http.Handler
+}
+
+func newAdminGuard(l config.Listen, log *slog.Logger, next http.Handler) *adminGuard {
+	g := &adminGuard{hosts: map[string]bool{}, log: log, next: next}
+	for _, h := range l.AdminHosts {
+		g.hosts[normalAdminHost(h)] = true
+	}
+	if l.AdminToken != "" {
+		sum := sha256.Sum256([]byte(l.AdminToken))
+		g.token = &sum
+	}
+	return g
+}
+
+func (g *adminGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+	if !g.allowsHost(r.Host) {
+		g.log.Warn("admin listener: request refused: Host is not localhost, an IP address or in listen.admin_hosts (DNS rebinding?)",
+			"host", clip(r.Host), "remote", r.RemoteAddr)
+		adminRefuse(w, http.StatusMisdirectedRequest, "421 Misdirected Request: this host name is not answered here\n")
+		return
+	}
+	if g.token != nil && r.URL.Path != HealthPath {
+		if why := g.unauthorized(r); why != "" {
+			g.log.Warn("admin listener: request refused: "+why, "remote", r.RemoteAddr, "path", clip(r.URL.Path))
+			h.Set("WWW-Authenticate", "Bearer")
+			adminRefuse(w, http.StatusUnauthorized, "401 Unauthorized: a bearer token is required\n")
+			return
+		}
+	}
+	g.next.ServeHTTP(w, r)
+}
+
+// allowsHost reports whether the admin listener answers a request's Host
+// (with any port).
+func (g *adminGuard) allowsHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = normalAdminHost(host)
+	if host == "" {
+		return false
+	}
+	if _, err := netip.ParseAddr(host); err == nil || host == "localhost" {
+		return true
+	}
+	return g.hosts[host]
+}
+
+func normalAdminHost(h string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")), ".")
+}
+
+// unauthorized says why a request does not carry the token, or "" when
+// it does. Both sides are hashed first, so the comparison takes the same
+// time whatever the token's length and contents.
+func (g *adminGuard) unauthorized(r *http.Request) string {
+	scheme, cred, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "no bearer token"
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(cred)))
+	if subtle.ConstantTimeCompare(sum[:], g.token[:]) != 1 {
+		return "wrong bearer token"
+	}
+	return ""
+}
+
+// adminRefuse answers a refused admin request with a fixed text.
+func adminRefuse(w http.ResponseWriter, code int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	io.WriteString(w, text)
+}
+
+// clip shortens what a client sent to a length fit for a log line.
+func clip(s string) string {
+	const limit = 100
+	if len(s) > limit {
+		return s[:limit] + "…"
+	}
+	return s
 }

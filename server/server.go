@@ -7,8 +7,10 @@
 // Around the request path run the certificate operations: ACME issuance
 // and renewal (package certs/acme), expiry monitoring (package expiry),
 // alerts (package alert), scheduled backups (package backup) and an admin
-// listener on loopback serving Prometheus metrics. Every certificate event
-// goes through one events.Bus to the log, the webhook and the metrics.
+// listener serving Prometheus metrics, on loopback unless a bearer token
+// guards it, and only to Hosts that DNS rebinding cannot forge. Every
+// certificate event goes through one events.Bus to the log, the webhook
+// and the metrics.
 //
 // The configuration can be replaced while serving (Reload): a complete new
 // set of sites is built first and swapped in atomically; if anything in
@@ -85,6 +87,7 @@ type Server struct {
 
 	bus      events.Bus
 	acme     atomic.Pointer[acme.Manager] // created on first use, under mu
+	acmeALPN bool                         // acme solves TLS-ALPN-01; set with acme, under mu
 	building *config.Config               // the configuration buildLocked is building
 
 	ops *operations // monitor, alerts, backups, admin listener
@@ -99,6 +102,9 @@ type runtime struct {
 	certs   *certs.Selector
 	served  []served // each site's certificate source
 	retire  func()   // releases what this generation holds
+	// acmeALPN: a site gets certificates from ACME and the manager
+	// solves TLS-ALPN-01, so the HTTPS listener offers "acme-tls/1".
+	acmeALPN bool
 }
 
 // served is a site's certificate source, for monitoring.
@@ -161,6 +167,7 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 		s.lnPlain.Close()
 		return nil, err
 	}
+	offerACME(s.tlsConf, func() bool { return s.cur.Load().acmeALPN })
 	return s, nil
 }
 
@@ -253,8 +260,8 @@ func (s *Server) Reload(cfg *config.Config) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old := s.cur.Load()
-	if cfg.TLS.Profile != old.cfg.TLS.Profile || cfg.Listen != old.cfg.Listen || cfg.Limits != old.cfg.Limits {
-		s.log.Warn("reload: listener addresses, TLS profile and limits take effect on restart only")
+	if cfg.TLS.Profile != old.cfg.TLS.Profile || !sameListen(cfg, old.cfg) || cfg.Limits != old.cfg.Limits {
+		s.log.Warn("reload: [listen] (addresses, admin token and hosts), TLS profile and limits take effect on restart only")
 	}
 	if !sameOperations(cfg, old.cfg) {
 		s.log.Warn("reload: [acme], [monitor], [alerts] and [backup] changes take effect on restart only")
@@ -348,6 +355,9 @@ func (s *Server) buildLocked(cfg *config.Config) (_ *runtime, err error) {
 		}
 		rt.sites = append(rt.sites, st)
 		rt.served = append(rt.served, served{site: cs.Name, src: entry.Source})
+		if _, ok := entry.Source.(*acme.Source); ok && s.acmeALPN {
+			rt.acmeALPN = true
+		}
 		if len(entry.Names) > 0 {
 			entries = append(entries, entry)
 		}
@@ -504,6 +514,9 @@ func (s *Server) acmeLocked() (*acme.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The manager keeps these challenges until restart ([acme] changes
+	// need one), whatever later generations say.
+	s.acmeALPN = len(o.Challenges) == 0 || slices.Contains(o.Challenges, acme.TLSALPN01)
 	s.acme.Store(m)
 	return m, nil
 }

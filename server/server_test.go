@@ -293,7 +293,8 @@ func TestServeBadHostAndHealth(t *testing.T) {
 }
 
 func TestServeStreamingAndWebsocket(t *testing.T) {
-	f := newFixture(t, "")
+	// The test's echo protocol is allowed beside websocket.
+	f := newFixture(t, "[site.policy.requests]\nupgrades = [\"websocket\", \"echo\"]\n")
 	resp, err := f.client.Get(f.url(true, "/events"))
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/tls"
 	"fmt"
+	"slices"
 )
 
 // Profile names, as in Mozilla's server-side TLS guidelines.
@@ -27,16 +28,15 @@ var intermediateSuites = []uint16{
 }
 
 // TLSConfig returns the server TLS configuration for a profile. HTTP/2 is
-// offered first through ALPN, and "acme-tls/1" for ACME TLS-ALPN-01
-// validation. Session tickets stay on: crypto/tls
-// generates the ticket keys itself and rotates them, and the returned
-// config is kept across reloads so resumption survives them.
+// offered first through ALPN, then HTTP/1.1; "acme-tls/1" is not (the
+// server adds it with offerACME while a site uses ACME). Session tickets
+// stay on: crypto/tls generates the ticket keys itself and rotates them,
+// and the returned config is kept across reloads so resumption survives
+// them.
 func TLSConfig(profile string, getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)) (*tls.Config, error) {
 	c := &tls.Config{
 		GetCertificate: getCert,
-		// "acme-tls/1" last: only the ACME CA's validation offers it,
-		// alone, to fetch the TLS-ALPN-01 challenge certificate.
-		NextProtos: []string{"h2", "http/1.1", "acme-tls/1"},
+		NextProtos:     []string{"h2", "http/1.1"},
 	}
 	switch profile {
 	case "", ProfileIntermediate:
@@ -48,4 +48,30 @@ func TLSConfig(profile string, getCert func(*tls.ClientHelloInfo) (*tls.Certific
 		return nil, fmt.Errorf("unknown TLS profile %q (use %q or %q)", profile, ProfileIntermediate, ProfileModern)
 	}
 	return c, nil
+}
+
+// acmeTLS1 is the ALPN protocol of ACME TLS-ALPN-01 validation (RFC 8737):
+// the CA offers it alone and expects the challenge certificate.
+const acmeTLS1 = "acme-tls/1"
+
+// offerACME makes c also offer "acme-tls/1", to the handshakes that ask
+// for it, while enabled reports true (a site may then be validated
+// through it). Otherwise a client offering only it gets the
+// no_application_protocol alert.
+//
+// The handshakes that ask for it get a clone of c, made now, with the
+// protocol added. Only the ALPN list differs, and the clone holds no
+// session ticket keys of its own, so crypto/tls encrypts and decrypts
+// their tickets with the listener's keys (see Config.ticketKeys):
+// sessions resume from one config to the other, whatever the generation.
+// Every other handshake (every browser's) uses the listener's config.
+func offerACME(c *tls.Config, enabled func() bool) {
+	withACME := c.Clone()
+	withACME.NextProtos = append(slices.Clip(c.NextProtos), acmeTLS1)
+	c.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if slices.Contains(hello.SupportedProtos, acmeTLS1) && enabled() {
+			return withACME, nil
+		}
+		return nil, nil
+	}
 }

@@ -22,6 +22,7 @@ func newCookiePolicy(c Cookies) (*cookiePolicy, error) {
 	if p.httpOnly == nil {
 		p.httpOnly = DefaultSessionCookies
 	}
+	var errs problems
 	switch c.SameSite {
 	case 0, http.SameSiteDefaultMode, http.SameSiteLaxMode:
 		p.sameSite = "Lax"
@@ -30,12 +31,15 @@ func newCookiePolicy(c Cookies) (*cookiePolicy, error) {
 	case http.SameSiteNoneMode:
 		p.sameSite = "None"
 	default:
-		return nil, fmt.Errorf("cookies: SameSite %d is not a SameSite mode", c.SameSite)
+		errs.addf("Cookies.SameSite", "SameSite %d is not a SameSite mode", c.SameSite)
 	}
 	for _, n := range p.httpOnly {
 		if n == "" || strings.ContainsAny(n, "=; \t\r\n,") {
-			return nil, fmt.Errorf("cookies: %q is not a cookie name", n)
+			errs.addf("Cookies.HTTPOnly", "%q is not a cookie name", n)
 		}
+	}
+	if len(errs) > 0 {
+		return nil, errs.err()
 	}
 	return p, nil
 }

@@ -34,30 +34,33 @@ type originPattern struct {
 func newCORSPolicy(c CORS) (*corsPolicy, error) {
 	if len(c.Origins) == 0 {
 		if c.Credentials || len(c.Methods) > 0 || len(c.Headers) > 0 || len(c.ExposeHeaders) > 0 {
-			return nil, fmt.Errorf("cors: methods, headers or credentials are set but no Origins are allowed")
+			return nil, optionErr("CORS.Origins", "methods, headers or credentials are set but no Origins are allowed")
 		}
 		return nil, nil
 	}
+	var errs problems
 	p := &corsPolicy{exact: map[string]struct{}{}, methods: map[string]struct{}{}, headers: map[string]struct{}{}, credentials: c.Credentials}
 	for _, o := range c.Origins {
 		switch {
 		case o == "*":
 			if c.Credentials {
-				return nil, fmt.Errorf("cors: the wildcard origin \"*\" with credentials would let every site read authenticated responses; list the origins instead")
+				errs.addf("CORS.Credentials", "the wildcard origin \"*\" with credentials would let every site read authenticated responses; list the origins instead")
 			}
 			p.anyOrigin = true
 		case strings.EqualFold(o, "null"):
-			return nil, fmt.Errorf("cors: the \"null\" origin is sent by sandboxed frames and local files of any site; it cannot be allowed safely")
+			errs.addf("CORS.Origins", "the \"null\" origin is sent by sandboxed frames and local files of any site; it cannot be allowed safely")
 		case strings.Contains(o, "*"):
 			pat, err := parseOriginPattern(o)
 			if err != nil {
-				return nil, err
+				errs.addErr("CORS.Origins", err)
+				continue
 			}
 			p.patterns = append(p.patterns, pat)
 		default:
 			norm, err := normalizeOrigin(o)
 			if err != nil {
-				return nil, err
+				errs.addErr("CORS.Origins", err)
+				continue
 			}
 			p.exact[norm] = struct{}{}
 		}
@@ -68,21 +71,24 @@ func newCORSPolicy(c CORS) (*corsPolicy, error) {
 	}
 	for _, m := range methods {
 		if !grammar.IsToken(m) {
-			return nil, fmt.Errorf("cors: method %q is not a token", m)
+			errs.addf("CORS.Methods", "method %q is not a token", m)
+			continue
 		}
 		p.methods[m] = struct{}{}
 		p.allowMeth = append(p.allowMeth, m)
 	}
 	for _, h := range c.Headers {
 		if !grammar.IsToken(h) {
-			return nil, fmt.Errorf("cors: header %q is not a header name", h)
+			errs.addf("CORS.Headers", "header %q is not a header name", h)
+			continue
 		}
 		p.headers[strings.ToLower(h)] = struct{}{}
 		p.allowHdrs = append(p.allowHdrs, http.CanonicalHeaderKey(h))
 	}
 	for _, h := range c.ExposeHeaders {
 		if !grammar.IsToken(h) {
-			return nil, fmt.Errorf("cors: exposed header %q is not a header name", h)
+			errs.addf("CORS.ExposeHeaders", "exposed header %q is not a header name", h)
+			continue
 		}
 		p.expose = append(p.expose, http.CanonicalHeaderKey(h))
 	}
@@ -91,7 +97,10 @@ func newCORSPolicy(c CORS) (*corsPolicy, error) {
 		age = 10 * time.Minute
 	}
 	if age < 0 {
-		return nil, fmt.Errorf("cors: negative MaxAge")
+		errs.addf("CORS.MaxAge", "negative MaxAge")
+	}
+	if len(errs) > 0 {
+		return nil, errs.err()
 	}
 	p.maxAge = single(strconv.Itoa(int(age / time.Second)))
 	return p, nil
@@ -102,10 +111,10 @@ func newCORSPolicy(c CORS) (*corsPolicy, error) {
 func normalizeOrigin(o string) (string, error) {
 	u, err := url.Parse(o)
 	if err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("cors: origin %q is not of the form scheme://host[:port]", o)
+		return "", fmt.Errorf("origin %q is not of the form scheme://host[:port]", o)
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return "", fmt.Errorf("cors: origin %q: scheme must be https or http", o)
+		return "", fmt.Errorf("origin %q: scheme must be https or http", o)
 	}
 	host := strings.ToLower(u.Host)
 	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
@@ -115,7 +124,7 @@ func normalizeOrigin(o string) (string, error) {
 		}
 	}
 	if _, err := splitHost(host); err != nil {
-		return "", fmt.Errorf("cors: origin %q: %v", o, err)
+		return "", fmt.Errorf("origin %q: %v", o, err)
 	}
 	return strings.ToLower(u.Scheme) + "://" + host, nil
 }
@@ -123,7 +132,7 @@ func normalizeOrigin(o string) (string, error) {
 func parseOriginPattern(o string) (originPattern, error) {
 	scheme, rest, ok := strings.Cut(o, "://*.")
 	if !ok || strings.Contains(rest, "*") || (scheme != "https" && scheme != "http") {
-		return originPattern{}, fmt.Errorf("cors: origin pattern %q must look like https://*.example.com", o)
+		return originPattern{}, fmt.Errorf("origin pattern %q must look like https://*.example.com", o)
 	}
 	norm, err := normalizeOrigin(scheme + "://" + rest)
 	if err != nil {

@@ -1,6 +1,7 @@
 package shield
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -117,8 +118,10 @@ func TestCORSInvalid(t *testing.T) {
 		_, err := New(Options{CORS: c})
 		if err == nil {
 			t.Errorf("%s: New accepted %+v", name, c)
-		} else if name == "wildcard with credentials" && !strings.Contains(err.Error(), "credentials") {
-			t.Errorf("error %q does not say why", err)
+		} else if oe := (*OptionError)(nil); !errors.As(err, &oe) || !strings.HasPrefix(oe.Field, "CORS.") {
+			t.Errorf("%s: error %q is not an *OptionError about CORS", name, err)
+		} else if name == "wildcard with credentials" && (oe.Field != "CORS.Credentials" || !strings.Contains(err.Error(), "credentials would let every site read")) {
+			t.Errorf("error %q does not say why, at CORS.Credentials", err)
 		}
 	}
 }

@@ -1,7 +1,7 @@
 package shield
 
 import (
-	"fmt"
+	"cmp"
 	"net/http"
 	"slices"
 	"strconv"
@@ -97,10 +97,11 @@ var validValues = map[string][]string{
 		"same-origin", "strict-origin", "strict-origin-when-cross-origin", "unsafe-url"},
 }
 
-// checkValue rejects a value browsers would not understand. Referrer-Policy
-// may be a comma-separated list: browsers use the last value they know
-// (the fallback idiom).
-func checkValue(key, v string) error {
+// checkValue reports, as *OptionError for field, each part of a value
+// browsers would not understand. Referrer-Policy may be a
+// comma-separated list: browsers use the last value they know (the
+// fallback idiom).
+func checkValue(errs *problems, field, key, v string) {
 	allowed := validValues[key]
 	parts := []string{v}
 	if key == hdrReferrer {
@@ -109,76 +110,67 @@ func checkValue(key, v string) error {
 	for _, p := range parts {
 		p = strings.TrimSpace(p)
 		if !slices.ContainsFunc(allowed, func(a string) bool { return strings.EqualFold(a, p) }) {
-			return fmt.Errorf("%s: %q is not one of %s", key, p, strings.Join(allowed, ", "))
+			errs.addf(field, "%q is not one of %s", p, strings.Join(allowed, ", "))
 		}
 	}
-	return nil
 }
 
 // buildHeaders computes the header set from validated options.
 func buildHeaders(o *Options) (*headerSet, error) {
 	hs := &headerSet{}
+	var errs problems
 	if !o.HSTS.Disable {
 		hs.hsts = single(hstsValue(o.HSTS))
 	}
-	add := func(key string, hdr Header, def string) error {
-		if hdr.Disable {
-			return nil
-		}
-		v := hdr.Value
-		if v == "" {
-			v = def
-		}
-		if v == "" {
-			return nil
-		}
-		if err := checkValue(key, v); err != nil {
-			return err
-		}
-		if hdr.OnConflict == Combine {
-			return fmt.Errorf("%s: OnConflict Combine is only allowed for CSP", key)
-		}
-		if key == hdrFrameOptions {
-			v = strings.ToUpper(v)
-		}
-		hs.fixed = append(hs.fixed, fixedHeader{key: key, val: single(v), conflict: hdr.OnConflict})
-		return nil
-	}
 	hd := o.Headers
 	for _, e := range []struct {
-		key string
-		hdr Header
-		def string
+		key, field, conflictField string
+		hdr                       Header
+		def                       string
 	}{
-		{hdrFrameOptions, hd.FrameOptions, "DENY"},
-		{hdrNoSniff, hd.ContentTypeOptions, "nosniff"},
-		{hdrReferrer, hd.ReferrerPolicy, "same-origin"},
-		{hdrCOOP, hd.CrossOriginOpenerPolicy, "same-origin"},
-		{hdrCORP, hd.CrossOriginResourcePolicy, ""},
-		{hdrCOEP, hd.CrossOriginEmbedderPolicy, ""},
-		{hdrXSS, hd.XSSProtection, "0"},
+		{hdrFrameOptions, "Headers.FrameOptions", "Headers.FrameOptions.OnConflict", hd.FrameOptions, "DENY"},
+		{hdrNoSniff, "Headers.ContentTypeOptions", "Headers.ContentTypeOptions.OnConflict", hd.ContentTypeOptions, "nosniff"},
+		{hdrReferrer, "Headers.ReferrerPolicy", "Headers.ReferrerPolicy.OnConflict", hd.ReferrerPolicy, "same-origin"},
+		{hdrCOOP, "Headers.CrossOriginOpenerPolicy", "Headers.CrossOriginOpenerPolicy.OnConflict", hd.CrossOriginOpenerPolicy, "same-origin"},
+		{hdrCORP, "Headers.CrossOriginResourcePolicy", "Headers.CrossOriginResourcePolicy.OnConflict", hd.CrossOriginResourcePolicy, ""},
+		{hdrCOEP, "Headers.CrossOriginEmbedderPolicy", "Headers.CrossOriginEmbedderPolicy.OnConflict", hd.CrossOriginEmbedderPolicy, ""},
+		{hdrXSS, "Headers.XSSProtection", "Headers.XSSProtection.OnConflict", hd.XSSProtection, "0"},
 	} {
-		if err := add(e.key, e.hdr, e.def); err != nil {
-			return nil, err
+		v := cmp.Or(e.hdr.Value, e.def)
+		if e.hdr.Disable || v == "" {
+			continue
 		}
+		n := len(errs)
+		checkValue(&errs, e.field, e.key, v)
+		if e.hdr.OnConflict == Combine {
+			errs.addf(e.conflictField, "OnConflict Combine is only allowed for CSP")
+		}
+		if len(errs) > n {
+			continue
+		}
+		if e.key == hdrFrameOptions {
+			v = strings.ToUpper(v)
+		}
+		hs.fixed = append(hs.fixed, fixedHeader{key: e.key, val: single(v), conflict: e.hdr.OnConflict})
 	}
-	if !o.PermissionsPolicy.Disable {
+	if pp := o.PermissionsPolicy; !pp.Disable {
 		p := permissions.Default()
-		if o.PermissionsPolicy.Policy != nil {
-			p = *o.PermissionsPolicy.Policy
+		if pp.Policy != nil {
+			p = *pp.Policy
 		}
 		if err := p.Validate(); err != nil {
-			return nil, fmt.Errorf("Permissions-Policy: %w", err)
+			errs.addErr("PermissionsPolicy.Policy", err)
 		}
-		if o.PermissionsPolicy.OnConflict == Combine {
-			return nil, fmt.Errorf("Permissions-Policy: OnConflict Combine is only allowed for CSP")
+		if pp.OnConflict == Combine {
+			errs.addf("PermissionsPolicy.OnConflict", "OnConflict Combine is only allowed for CSP")
 		}
 		if v := p.String(); v != "" {
-			hs.fixed = append(hs.fixed, fixedHeader{key: hdrPermissions, val: single(v), conflict: o.PermissionsPolicy.OnConflict})
+			hs.fixed = append(hs.fixed, fixedHeader{key: hdrPermissions, val: single(v), conflict: pp.OnConflict})
 		}
 	}
-	if err := hs.addCSP(o); err != nil {
-		return nil, err
+	hs.addCSP(o, &errs)
+	if len(errs) > 0 {
+		return nil, errs.err()
 	}
 	return hs, nil
 }
@@ -237,24 +229,48 @@ func (o *Options) effectiveCSP() (enforced, reportOnly *csp.Policy) {
 	return enforced, reportOnly
 }
 
-func (hs *headerSet) addCSP(o *Options) error {
+// addCSP adds the CSP headers, reporting what is wrong with o.CSP to
+// errs. The policy the user gave, the report-only policy and the report
+// URI are each checked on their own, so that each problem is reported at
+// its option; the effective policies are checked only when all three
+// are valid.
+func (hs *headerSet) addCSP(o *Options, errs *problems) {
 	c := o.CSP
 	if c.Disable {
-		return nil
+		return
 	}
-	enforced, reportOnly := o.effectiveCSP()
-	if err := enforced.Validate(); err != nil {
-		return fmt.Errorf("CSP: %w", err)
+	n := len(*errs)
+	if c.Policy != nil {
+		if err := c.Policy.Validate(); err != nil {
+			errs.addErr("CSP.Policy", err)
+		}
 	}
-	if reportOnly != nil {
-		if err := reportOnly.Validate(); err != nil {
-			return fmt.Errorf("CSP report-only: %w", err)
+	if c.ReportOnly != nil {
+		if err := c.ReportOnly.Validate(); err != nil {
+			errs.addErr("CSP.ReportOnly", err)
 		}
 	}
 	if c.ReportURI != "" {
+		var p csp.Policy
+		p.Set("report-uri", c.ReportURI)
 		if strings.ContainsAny(c.ReportURI, "\"\r\n ;,") {
-			return fmt.Errorf("CSP: report URI %q contains characters not allowed in a header", c.ReportURI)
+			errs.addf("CSP.ReportURI", "report URI %q contains characters not allowed in a header", c.ReportURI)
+		} else if err := p.Validate(); err != nil {
+			errs.addErr("CSP.ReportURI", err)
 		}
+	}
+	enforced, reportOnly := o.effectiveCSP()
+	if len(*errs) == n {
+		if err := enforced.Validate(); err != nil {
+			errs.addErr("CSP.Policy", err)
+		}
+		if reportOnly != nil {
+			if err := reportOnly.Validate(); err != nil {
+				errs.addErr("CSP.ReportOnly", err)
+			}
+		}
+	}
+	if c.ReportURI != "" {
 		hs.fixed = append(hs.fixed, fixedHeader{key: hdrReporting, val: single(reportGroup + `="` + c.ReportURI + `"`), conflict: KeepApp})
 	}
 	hs.cspConflict = c.OnConflict
@@ -265,7 +281,7 @@ func (hs *headerSet) addCSP(o *Options) error {
 		}
 		t := enforced.Compile(dirs...)
 		if !t.HasNonce() {
-			return fmt.Errorf("CSP: Nonce is on, but the policy has none of %s (nor default-src) to carry it", strings.Join(dirs, ", "))
+			errs.addf("CSP.Nonce", "Nonce is on, but the policy has none of %s (nor default-src) to carry it", strings.Join(dirs, ", "))
 		}
 		hs.cspNonce = &t
 	} else {
@@ -274,5 +290,4 @@ func (hs *headerSet) addCSP(o *Options) error {
 	if reportOnly != nil {
 		hs.fixed = append(hs.fixed, fixedHeader{key: hdrCSPReportOnly, val: single(reportOnly.String()), conflict: c.OnConflict})
 	}
-	return nil
 }

@@ -31,10 +31,12 @@ const fewHosts = 4
 // pattern (".example.com": the domain and all subdomains) or "*".
 func newHostMatcher(patterns []string) (*hostMatcher, error) {
 	m := &hostMatcher{exact: make(map[string]struct{})}
+	var errs problems
 	for _, p := range patterns {
 		norm, err := normalizeHostPattern(p)
 		if err != nil {
-			return nil, err
+			errs.addErr("Hosts", err)
+			continue
 		}
 		switch {
 		case norm == "*":
@@ -45,6 +47,9 @@ func newHostMatcher(patterns []string) (*hostMatcher, error) {
 		default:
 			m.exact[norm] = struct{}{}
 		}
+	}
+	if len(errs) > 0 {
+		return nil, errs.err()
 	}
 	if len(m.exact) <= fewHosts {
 		for h := range m.exact {

@@ -2,7 +2,6 @@ package shield
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -86,6 +85,7 @@ type proxyTrust struct {
 
 func newProxyTrust(cidrs []string) (*proxyTrust, error) {
 	t := &proxyTrust{}
+	var errs problems
 	for _, c := range cidrs {
 		c = strings.TrimSpace(c)
 		var p netip.Prefix
@@ -93,13 +93,15 @@ func newProxyTrust(cidrs []string) (*proxyTrust, error) {
 			var err error
 			p, err = netip.ParsePrefix(c)
 			if err != nil {
-				return nil, fmt.Errorf("trusted proxy %q: not an IP address or CIDR prefix", c)
+				errs.addf("TrustedProxies", "trusted proxy %q: not an IP address or CIDR prefix", c)
+				continue
 			}
 			p = p.Masked()
 		} else {
 			a, err := netip.ParseAddr(strings.Trim(c, "[]"))
 			if err != nil {
-				return nil, fmt.Errorf("trusted proxy %q: not an IP address or CIDR prefix", c)
+				errs.addf("TrustedProxies", "trusted proxy %q: not an IP address or CIDR prefix", c)
+				continue
 			}
 			a = a.Unmap()
 			p = netip.PrefixFrom(a, a.BitLen())
@@ -108,6 +110,9 @@ func newProxyTrust(cidrs []string) (*proxyTrust, error) {
 			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 		}
 		t.prefixes = append(t.prefixes, p)
+	}
+	if len(errs) > 0 {
+		return nil, errs.err()
 	}
 	return t, nil
 }

@@ -1,7 +1,6 @@
 package shield
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -73,12 +72,13 @@ func newRequestPolicy(o Requests) (*requestPolicy, error) {
 	if p.methods == nil {
 		p.methods = DefaultMethods
 	}
+	var errs problems
 	if len(p.methods) == 0 {
-		return nil, fmt.Errorf("requests: methods is empty: no request could be served (leave it unset for the default)")
+		errs.addf("Requests.Methods", "methods is empty: no request could be served (leave it unset for the default)")
 	}
 	for _, m := range p.methods {
 		if !grammar.IsToken(m) {
-			return nil, fmt.Errorf("requests: method %q is not a token", m)
+			errs.addf("Requests.Methods", "method %q is not a token", m)
 		}
 	}
 	p.allow = []string{strings.Join(p.methods, ", ")}
@@ -90,11 +90,14 @@ func newRequestPolicy(o Requests) (*requestPolicy, error) {
 		name, _, _ := strings.Cut(u, "/")
 		switch {
 		case !grammar.IsToken(u) && !(grammar.IsToken(name) && strings.Count(u, "/") == 1):
-			return nil, fmt.Errorf("requests: upgrade %q is not a protocol name", u)
+			errs.addf("Requests.Upgrades", "upgrade %q is not a protocol name", u)
 		case strings.EqualFold(name, "h2c"):
-			return nil, fmt.Errorf("requests: upgrade %q cannot be allowed: an h2c upgrade through the proxy would open a tunnel that bypasses every later check", u)
+			errs.addf("Requests.Upgrades", "upgrade %q cannot be allowed: an h2c upgrade through the proxy would open a tunnel that bypasses every later check", u)
 		}
 		p.upgrades = append(p.upgrades, strings.ToLower(name))
+	}
+	if len(errs) > 0 {
+		return nil, errs.err()
 	}
 	return p, nil
 }

@@ -305,3 +305,26 @@ func TestCookieEvents(t *testing.T) {
 		}
 	}
 }
+
+// TestChunkedClosesConnection: an HTTP/1 request framed by
+// Transfer-Encoding may have carried a Content-Length net/http dropped
+// unseen; its connection is closed after the answer (RFC 9112 6.1).
+func TestChunkedClosesConnection(t *testing.T) {
+	s, _ := mustNew(t, Options{})
+	for _, tt := range []struct {
+		name  string
+		major int
+		te    []string
+		want  string
+	}{
+		{"chunked HTTP/1.1", 1, []string{"chunked"}, "close"},
+		{"Content-Length HTTP/1.1", 1, nil, ""},
+		{"HTTP/2 has no Transfer-Encoding framing", 2, []string{"chunked"}, ""},
+	} {
+		r := req("POST", "/", "localhost", true)
+		r.ProtoMajor, r.TransferEncoding = tt.major, tt.te
+		if got := serve(s, okHandler, r).Header().Get("Connection"); got != tt.want {
+			t.Errorf("%s: Connection %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

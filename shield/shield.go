@@ -23,9 +23,11 @@
 package shield
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -51,53 +53,42 @@ type Shield struct {
 	pool        sync.Pool
 }
 
-// New validates opts and compiles a Shield. Errors name the option and
-// what is wrong with it: HSTS preload without a one-year max-age and
-// includeSubDomains, a wildcard CORS origin with credentials, malformed
-// hosts, proxies, origins, header values or policies.
+// New validates opts and compiles a Shield. It refuses HSTS preload
+// without a one-year max-age and includeSubDomains, a wildcard CORS origin
+// with credentials, malformed hosts, proxies, origins, header values or
+// policies, and every other value browsers would ignore or that weakens
+// security silently. It checks every option and reports every problem at
+// once: the error is an errors.Join of *OptionError, one per problem, each
+// naming its option by its path in Options (OptionError.Field).
 func New(opts Options) (*Shield, error) {
 	s := &Shield{opts: opts}
+	var errs problems
 	var err error
 	if len(opts.Hosts) == 0 {
 		opts.Hosts = []string{"localhost", "127.0.0.1", "::1"}
 		s.opts.Hosts = opts.Hosts
 	}
-	if s.hosts, err = newHostMatcher(opts.Hosts); err != nil {
-		return nil, fmt.Errorf("shield: hosts: %w", err)
-	}
-	if s.proxies, err = newProxyTrust(opts.TrustedProxies); err != nil {
-		return nil, fmt.Errorf("shield: %w", err)
-	}
-	if s.redirect, err = newRedirector(opts.Redirect); err != nil {
-		return nil, fmt.Errorf("shield: redirect: %w", err)
-	}
-	if err := checkHSTS(&s.opts.HSTS); err != nil {
-		return nil, fmt.Errorf("shield: %w", err)
-	}
-	if s.headers, err = buildHeaders(&s.opts); err != nil {
-		return nil, fmt.Errorf("shield: %w", err)
-	}
-	if s.cookies, err = newCookiePolicy(opts.Cookies); err != nil {
-		return nil, fmt.Errorf("shield: %w", err)
-	}
-	if s.cors, err = newCORSPolicy(opts.CORS); err != nil {
-		return nil, fmt.Errorf("shield: %w", err)
-	}
-	if s.cop, s.bypass, err = newCrossOrigin(opts.CrossOrigin); err != nil {
-		return nil, fmt.Errorf("shield: %w", err)
-	}
-	if s.requests, err = newRequestPolicy(opts.Requests); err != nil {
-		return nil, fmt.Errorf("shield: %w", err)
-	}
-	if opts.SecurityTxt != nil {
-		now := opts.Now
-		if now == nil {
-			now = time.Now
-		}
-		s.securityTxt, err = securitytxt.Handler(opts.SecurityTxt.File, securitytxt.HandlerOptions{ExpiresIn: opts.SecurityTxt.ExpiresIn, Now: now})
-		if err != nil {
-			return nil, fmt.Errorf("shield: security.txt: %w", err)
-		}
+	s.hosts, err = newHostMatcher(opts.Hosts)
+	errs.add(err)
+	s.proxies, err = newProxyTrust(opts.TrustedProxies)
+	errs.add(err)
+	s.redirect, err = newRedirector(opts.Redirect)
+	errs.add(err)
+	errs.add(checkHSTS(&s.opts.HSTS))
+	s.headers, err = buildHeaders(&s.opts)
+	errs.add(err)
+	s.cookies, err = newCookiePolicy(opts.Cookies)
+	errs.add(err)
+	s.cors, err = newCORSPolicy(opts.CORS)
+	errs.add(err)
+	s.cop, s.bypass, err = newCrossOrigin(opts.CrossOrigin)
+	errs.add(err)
+	s.requests, err = newRequestPolicy(opts.Requests)
+	errs.add(err)
+	s.securityTxt, err = newSecurityTxt(opts.SecurityTxt, opts.Now)
+	errs.add(err)
+	if len(errs) > 0 {
+		return nil, errs.err()
 	}
 	s.onEvent = opts.OnEvent
 	if s.onEvent == nil {
@@ -116,16 +107,36 @@ func checkHSTS(h *HSTS) error {
 		return nil
 	}
 	if h.MaxAge < 0 {
-		return fmt.Errorf("hsts: negative MaxAge %v", h.MaxAge)
+		return optionErr("HSTS.MaxAge", "negative MaxAge %v", h.MaxAge)
 	}
 	if h.MaxAge == 0 {
 		h.MaxAge = oneYear
 	}
 	if h.Preload && (h.MaxAge < oneYear || h.ExcludeSubdomains) {
-		return fmt.Errorf("hsts: preload requires a MaxAge of at least one year (31536000 s) and includeSubDomains; browsers' preload lists refuse anything less (have MaxAge %v, includeSubDomains %t)",
+		return optionErr("HSTS.Preload", "preload requires a MaxAge of at least one year (31536000 s) and includeSubDomains; browsers' preload lists refuse anything less (have MaxAge %v, includeSubDomains %t)",
 			h.MaxAge, !h.ExcludeSubdomains)
 	}
 	return nil
+}
+
+// newSecurityTxt builds the security.txt handler; nil when st is nil.
+func newSecurityTxt(st *SecurityTxt, now func() time.Time) (http.Handler, error) {
+	if st == nil {
+		return nil, nil
+	}
+	if st.ExpiresIn < 0 {
+		return nil, optionErr("SecurityTxt.ExpiresIn", "negative ExpiresIn %v", st.ExpiresIn)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	h, err := securitytxt.Handler(st.File, securitytxt.HandlerOptions{ExpiresIn: st.ExpiresIn, Now: now})
+	if err != nil {
+		// Field names the file: the package's name in front of the
+		// message would say it twice.
+		return nil, &OptionError{Field: "SecurityTxt.File", Err: errors.New(strings.TrimPrefix(err.Error(), "securitytxt: "))}
+	}
+	return h, nil
 }
 
 // Options returns the options the Shield was built with, defaults filled in.
@@ -146,6 +157,16 @@ func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	forwarded := s.proxies.resolve(r, &info)
 	if !s.requests.underscores {
 		dropUnderscores(r.Header)
+	}
+	if r.ProtoMajor == 1 && len(r.TransferEncoding) > 0 {
+		// The body was framed by Transfer-Encoding. net/http drops a
+		// Content-Length sent beside it unseen, but a front end may have
+		// framed the same bytes by that length: RFC 9112 section 6.1
+		// requires closing the connection after answering, so that no
+		// request can be smuggled behind this one (golang/go#80942).
+		// Browsers send no chunked HTTP/1 bodies; this costs others a
+		// reconnect.
+		w.Header()["Connection"] = connectionClose
 	}
 	host, secure := r.Host, r.TLS != nil
 	if forwarded {
@@ -230,6 +251,8 @@ func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	s.pool.Put(sw)
 }
 
+var connectionClose = []string{"close"}
+
 func isSafeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
@@ -263,18 +286,19 @@ func newRedirector(o Redirect) (*redirector, error) {
 	if o.Disable {
 		return nil, nil
 	}
+	var errs problems
 	rd := &redirector{code: o.Code, exact: map[string]struct{}{}}
 	switch o.Code {
 	case 0:
 		rd.code = http.StatusPermanentRedirect
 	case http.StatusMovedPermanently, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
 	default:
-		return nil, fmt.Errorf("code %d: use 308 (default), 301 or 307", o.Code)
+		errs.addf("Redirect.Code", "code %d: use 308 (default), 301 or 307", o.Code)
 	}
 	if o.Host != "" {
 		h, err := splitHost(o.Host)
 		if err != nil || strings.Contains(o.Host, ":") && !strings.HasPrefix(o.Host, "[") {
-			return nil, fmt.Errorf("canonical host %q is not a host name (give the port in Port)", o.Host)
+			errs.addf("Redirect.Host", "canonical host %q is not a host name (give the port in Port)", o.Host)
 		}
 		rd.host = bracketIPv6(strings.ToLower(h))
 	}
@@ -283,23 +307,29 @@ func newRedirector(o Redirect) (*redirector, error) {
 	case o.Port > 0 && o.Port <= 65535:
 		rd.port = fmt.Sprintf(":%d", o.Port)
 	default:
-		return nil, fmt.Errorf("port %d out of range", o.Port)
+		errs.addf("Redirect.Port", "port %d out of range", o.Port)
 	}
 	for _, p := range o.Exempt {
 		if !strings.HasPrefix(p, "/") {
-			return nil, fmt.Errorf("exempt path %q must start with /", p)
+			errs.addf("Redirect.Exempt", "exempt path %q must start with /", p)
+			continue
 		}
 		if prefix, ok := strings.CutSuffix(p, "*"); ok {
 			if strings.Contains(prefix, "*") || !strings.HasSuffix(prefix, "/") {
-				return nil, fmt.Errorf("exempt path %q: only a trailing /* wildcard is allowed", p)
+				errs.addf("Redirect.Exempt", "exempt path %q: only a trailing /* wildcard is allowed", p)
+				continue
 			}
 			rd.prefixes = append(rd.prefixes, prefix)
 			continue
 		}
 		if strings.Contains(p, "*") {
-			return nil, fmt.Errorf("exempt path %q: only a trailing /* wildcard is allowed", p)
+			errs.addf("Redirect.Exempt", "exempt path %q: only a trailing /* wildcard is allowed", p)
+			continue
 		}
 		rd.exact[p] = struct{}{}
+	}
+	if len(errs) > 0 {
+		return nil, errs.err()
 	}
 	return rd, nil
 }
@@ -348,32 +378,48 @@ func bracketIPv6(h string) string {
 // of the bypass patterns: CrossOriginProtection's own bypass matches the
 // path as Go cleans it, which lets "/webhooks/..;/admin" through to an
 // upstream that resolves it otherwise (see bypasses).
-func newCrossOrigin(c CrossOrigin) (cop *http.CrossOriginProtection, bypass *http.ServeMux, err error) {
+func newCrossOrigin(c CrossOrigin) (*http.CrossOriginProtection, *http.ServeMux, error) {
 	if c.Disable {
 		return nil, nil, nil
 	}
-	cop = http.NewCrossOriginProtection()
+	var errs problems
+	cop := http.NewCrossOriginProtection()
 	for _, o := range c.TrustedOrigins {
 		if err := cop.AddTrustedOrigin(o); err != nil {
-			return nil, nil, fmt.Errorf("cross-origin: trusted origin: %w", err)
+			errs.addf("CrossOrigin.TrustedOrigins", "trusted origin: %w", err)
 		}
 	}
-	if len(c.Bypass) == 0 {
-		return cop, nil, nil
+	var bypass *http.ServeMux
+	if len(c.Bypass) > 0 {
+		bypass = http.NewServeMux()
 	}
-	defer func() {
-		// Handle panics on a malformed or duplicate pattern; turn that
-		// into a configuration error.
-		if p := recover(); p != nil {
-			cop, bypass, err = nil, nil, fmt.Errorf("cross-origin: bypass pattern: %v", p)
-		}
-	}()
-	bypass = http.NewServeMux()
 	for _, p := range c.Bypass {
-		bypass.Handle(p, bypassMark)
+		if err := handleBypass(bypass, p); err != nil {
+			errs.addf("CrossOrigin.Bypass", "bypass pattern: %v", err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, errs.err()
 	}
 	return cop, bypass, nil
 }
+
+// handleBypass registers pattern p on mux, turning the panic of a
+// malformed or conflicting pattern into a one-line error (without the
+// source lines ServeMux names, which are shield's own).
+func handleBypass(mux *http.ServeMux, p string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			msg := registeredAt.ReplaceAllString(fmt.Sprint(r), "")
+			err = errors.New(strings.ReplaceAll(strings.TrimSpace(msg), "\n", " "))
+		}
+	}()
+	mux.Handle(p, bypassMark)
+	return nil
+}
+
+// registeredAt matches where ServeMux says a pattern was registered.
+var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
 
 // checkCrossOrigin runs net/http's check against the effective host, so
 // that a Host rewritten by a trusted proxy does not cause false refusals.

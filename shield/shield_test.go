@@ -2,6 +2,7 @@ package shield
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -243,8 +244,14 @@ func TestHSTSInvalid(t *testing.T) {
 			t.Errorf("New(HSTS %+v) = nil error", h)
 			continue
 		}
-		if h.Preload && !strings.Contains(err.Error(), "preload") {
-			t.Errorf("error %q does not explain the preload requirement", err)
+		var oe *OptionError
+		switch {
+		case !errors.As(err, &oe):
+			t.Errorf("New(HSTS %+v) = %v, not an *OptionError", h, err)
+		case h.Preload && (oe.Field != "HSTS.Preload" || !strings.Contains(oe.Err.Error(), "preload requires a MaxAge of at least one year")):
+			t.Errorf("error %q does not explain the preload requirement at HSTS.Preload", err)
+		case !h.Preload && oe.Field != "HSTS.MaxAge":
+			t.Errorf("error %q is not about HSTS.MaxAge", err)
 		}
 	}
 }

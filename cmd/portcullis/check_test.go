@@ -13,6 +13,7 @@ func TestCheckOperations(t *testing.T) {
 	exposed := writeConfig(t, `
 [listen]
 admin = ":9180"
+admin_token = "0123456789abcdef"
 
 [[site]]
 hosts = ["localhost"]
