@@ -22,6 +22,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"runtime/debug"
 	"slices"
@@ -41,6 +42,7 @@ import (
 	"github.com/portcullis/portcullis/audit/tlsprobe"
 	"github.com/portcullis/portcullis/csp"
 	"github.com/portcullis/portcullis/rules"
+	"github.com/portcullis/portcullis/securitytxt"
 )
 
 // Options configure an audit.
@@ -70,6 +72,20 @@ type Options struct {
 	// (r nil) and ends (r its report), one call at a time: started and
 	// done count the targets begun and finished so far, of total.
 	Progress func(p Progress)
+
+	// Deployment checks (deploy.go).
+
+	// Origin, "host[:port]", is the origin server behind a CDN
+	// (--origin): it is audited under the site's name (SNI and Host),
+	// dialing this address, and compared with the edge. The port
+	// defaults to the target's HTTPS port.
+	Origin string
+	// OriginHTTPPort is the origin's plain-HTTP port probed beside
+	// Origin; 0 means the target's HTTP port.
+	OriginHTTPPort int
+	// DNS is the DNS server asked for CAA records, "host:port" (--dns);
+	// empty means the system's (/etc/resolv.conf).
+	DNS string
 }
 
 // Progress is where a Run stands, given to [Options.Progress].
@@ -213,6 +229,7 @@ type auditor struct {
 	client   *http.Client
 	findings []rules.Finding
 	errs     []string
+	dep      deployment // CDN, origin, CAA, pins (deploy.go)
 }
 
 func (a *auditor) fail(format string, args ...any) {
@@ -250,6 +267,7 @@ func (a *auditor) run(ctx context.Context) Report {
 	start := time.Now()
 	a.client = a.newClient()
 	defer a.client.CloseIdleConnections()
+	a.startDeployment(ctx) // CAA and the origin, beside the probes below
 
 	// The TLS enumeration and the resumption check run beside the HTTP
 	// probes.
@@ -278,32 +296,63 @@ func (a *auditor) run(ctx context.Context) Report {
 		}
 	}()
 
-	// Plain HTTP: the redirect chain.
+	// Plain HTTP: the redirect chain from the root, then from each extra
+	// page's own http:// URL (when plain HTTP answers at all).
 	startURL := a.t.httpURL("/")
-	hops, httpListening, overHTTP := a.chain(ctx, startURL)
+	hops, overHTTP, httpErr := a.chain(ctx, startURL)
 	a.findings = append(a.findings, redirects.Check(startURL, hops)...)
+	rep := Report{Target: a.t.String(), Observed: &Observed{Redirects: hops, HSTSNotApplicable: hsts.Local(a.t.Host)}}
+	var httpDown []failure // plain-HTTP URLs that did not answer
+	if httpErr != nil {
+		httpDown = append(httpDown, failure{startURL, httpErr})
+	} else {
+		for _, p := range a.o.Paths {
+			u := a.t.httpURL(p)
+			ph, _, err := a.chain(ctx, u)
+			if err != nil {
+				httpDown = append(httpDown, failure{u, err})
+				continue
+			}
+			if len(ph) > 0 {
+				rep.Observed.PathRedirects = append(rep.Observed.PathRedirects, Chain{Page: p, Hops: ph})
+			}
+			a.findings = append(a.findings, redirects.Check(u, ph)...)
+		}
+	}
 
 	// HTTPS: pages, certificate, headers, cookies.
-	rep := Report{Target: a.t.String(), Observed: &Observed{Redirects: hops}}
 	var hstsValues []string
 	certValid, stapled, gotHome := false, false, false
 	var leaf *x509.Certificate
+	var homeErr error
 	for i, p := range append([]string{"/"}, a.o.Paths...) {
 		resp, state, err := a.get(ctx, a.t.httpsURL(p), nil)
 		if err != nil {
+			rep.Observed.Pages = append(rep.Observed.Pages, Page{Path: p, Error: err.Error()})
+			if i == 0 {
+				// Without the home page nothing is audited over HTTPS
+				// (no certificate): the other requests would only
+				// repeat its error. Judged below.
+				homeErr = err
+				break
+			}
 			a.fail("GET %s: %v", a.t.httpsURL(p), err)
 			continue
 		}
+		page := Page{Path: p, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type")}
 		if isHTML(resp.Header.Get("Content-Type")) {
-			if page, err := content.Parse(a.t.httpsURL(p), io.LimitReader(resp.Body, a.o.MaxBody), a.o.MaxBody); err == nil {
+			if parsed, err := content.Parse(a.t.httpsURL(p), io.LimitReader(resp.Body, a.o.MaxBody), a.o.MaxBody); err == nil {
 				if upgradesInsecure(resp.Header) {
-					page.UpgradeAll()
+					parsed.UpgradeAll()
 				}
-				a.findings = append(a.findings, content.Check(page)...)
+				page.HTML = true
+				a.findings = append(a.findings, content.Check(parsed)...)
 			}
 		}
+		rep.Observed.Pages = append(rep.Observed.Pages, page)
 		io.Copy(io.Discard, io.LimitReader(resp.Body, a.o.MaxBody))
 		resp.Body.Close()
+		a.sawPage(i, p, resp.Header, state) // for the CDN, cache and pin checks
 		if i == 0 {
 			gotHome = true
 			if state != nil {
@@ -322,16 +371,45 @@ func (a *auditor) run(ctx context.Context) Report {
 		a.findings = append(a.findings, cookies.Check(a.t.httpsURL(p), true, resp.Header.Values("Set-Cookie"))...)
 		rep.Observed.Cookies = append(rep.Observed.Cookies, observeCookies(p, resp.Header.Values("Set-Cookie"))...)
 	}
+
+	// What the failures mean. With HTTPS up, plain HTTP that does not
+	// answer is a finding. With nothing speaking TLS while plain HTTP
+	// serves the site, the site is HTTP-only: that is the finding (F), and
+	// the HTTPS checks do not apply. Otherwise nothing was audited: the
+	// failures are errors and there is no grade.
+	httpOnly := homeErr != nil && noTLS(homeErr) && servesPlainHTTP(hops)
+	switch {
+	case gotHome || httpOnly:
+		for _, d := range httpDown {
+			f := rules.NewFinding("redirect.http-unreachable", fmt.Sprintf("%s does not answer: a browser that tries plain HTTP first for a typed name gets an error instead of a redirect to HTTPS", d.url))
+			f.Target, f.Evidence = d.url, rules.ClipEvidence(d.err.Error())
+			a.findings = append(a.findings, f)
+		}
+		if httpOnly {
+			f := rules.NewFinding("tls.no-https", fmt.Sprintf("nothing speaks HTTPS at %s while %s serves the site over plain HTTP: every page and cookie crosses the network in clear text",
+				a.t.httpsURL("/"), hops[len(hops)-1].URL))
+			f.Target, f.Evidence = a.t.httpsURL("/"), rules.ClipEvidence(homeErr.Error())
+			a.findings = append(a.findings, f)
+		}
+	default:
+		a.fail("GET %s: %v", a.t.httpsURL("/"), homeErr)
+		for _, d := range httpDown {
+			a.fail("GET %s: %v", d.url, d.err)
+		}
+	}
+
 	if gotHome { // without the HTTPS page there is no evidence either way (its error is reported)
 		a.findings = append(a.findings, hsts.Check(hsts.Observation{
 			Host: a.t.Host, Values: hstsValues, OverHTTP: overHTTP,
-			RedirectsToHTTPSFirst: redirects.FirstToHTTPS(startURL, hops), HTTPListening: httpListening, CertificateValid: certValid,
+			RedirectsToHTTPSFirst: redirects.FirstToHTTPS(startURL, hops), HTTPListening: len(hops) > 0, CertificateValid: certValid,
 		})...)
+		a.cors(ctx, rep.Observed)
+		a.securityTxt(ctx, rep.Observed)
 	}
-	a.cors(ctx)
-	a.securityTxt(ctx)
 	<-tlsDone
 	switch {
+	case tlsErr != nil && !gotHome:
+		// The home page's failure, reported above, says why.
 	case tlsErr != nil:
 		a.fail("TLS enumeration: %v", tlsErr)
 	case tlsRep != nil:
@@ -345,9 +423,12 @@ func (a *auditor) run(ctx context.Context) Report {
 	}
 
 	a.findings = append(a.findings, ocspFindings(a.t.String(), leaf, stapled)...)
+	a.finishDeployment(&rep) // CDN, caches, origin, CAA, pins
 	rep.Findings = dedupe(a.findings)
 	slices.SortStableFunc(rep.Findings, func(x, y rules.Finding) int { return int(y.Severity) - int(x.Severity) })
-	rep.Grade = grade.Of(rep.Findings)
+	if gotHome || httpOnly { // else not audited: no grade
+		rep.Grade = grade.Of(rep.Findings)
+	}
 	rep.Errors = a.errs
 	rep.Duration = time.Since(start)
 	return rep
@@ -419,22 +500,24 @@ func (a *auditor) get(ctx context.Context, u string, hdr http.Header) (*http.Res
 	return resp, resp.TLS, nil
 }
 
-// chain follows redirects from start by hand, up to 10 hops.
-func (a *auditor) chain(ctx context.Context, start string) (hops []redirects.Hop, listening, hstsOverHTTP bool) {
+// chain follows redirects from start by hand, up to 10 hops. firstErr is
+// the failure of the first request, for the caller to judge (plain HTTP
+// that does not answer is a finding when HTTPS does); a later hop's
+// failure, or any failure once ctx is done, is an error of the audit.
+func (a *auditor) chain(ctx context.Context, start string) (hops []redirects.Hop, hstsOverHTTP bool, firstErr error) {
 	u := start
 	for range 10 {
 		resp, _, err := a.get(ctx, u, nil)
 		if err != nil {
-			if len(hops) == 0 {
-				var op *net.OpError
-				if errors.As(err, &op) && op.Op == "dial" {
-					return nil, false, false // nothing listens on plain HTTP
-				}
+			switch {
+			case len(hops) == 0 && ctx.Err() == nil:
+				return nil, false, err
+			case len(hops) == 0:
 				a.fail("GET %s: %v", u, err)
-			} else {
+			default:
 				a.fail("following the redirect to %s: %v", u, err)
 			}
-			return hops, len(hops) > 0, hstsOverHTTP
+			return hops, hstsOverHTTP, nil
 		}
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
@@ -453,24 +536,63 @@ func (a *auditor) chain(ctx context.Context, start string) (hops []redirects.Hop
 		}
 		u = h.Location
 	}
-	return hops, true, hstsOverHTTP
+	return hops, hstsOverHTTP, nil
+}
+
+// failure is a request that failed.
+type failure struct {
+	url string
+	err error
+}
+
+// noTLS reports whether err says that nothing speaks TLS at the HTTPS
+// address: the connection could not be made (refused, unreachable, timed
+// out) or the server answered in plain text.
+func noTLS(err error) bool {
+	var op *net.OpError
+	var rh tls.RecordHeaderError
+	return (errors.As(err, &op) && op.Op == "dial") || errors.As(err, &rh) || errors.Is(err, http.ErrSchemeMismatch)
+}
+
+// servesPlainHTTP reports whether a plain-HTTP chain ends on a page
+// served over plain HTTP (rather than on a redirect to HTTPS).
+func servesPlainHTTP(hops []redirects.Hop) bool {
+	if len(hops) == 0 {
+		return false
+	}
+	last := hops[len(hops)-1]
+	u, err := url.Parse(last.URL)
+	return err == nil && u.Scheme == "http" && !last.Redirect()
+}
+
+// loopback reports whether host names this machine (a localhost name or
+// a loopback address), which no one outside can reach.
+func loopback(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	if ip, err := netip.ParseAddr(h); err == nil {
+		return ip.IsLoopback()
+	}
+	return h == "localhost" || strings.HasSuffix(h, ".localhost")
 }
 
 // evilOrigin is the foreign origin of the CORS probe.
 const evilOrigin = "https://portcullis-audit.invalid"
 
-// cors asks with a foreign Origin and judges what comes back.
-func (a *auditor) cors(ctx context.Context) {
+// cors asks with a foreign Origin and judges what comes back, recording
+// the answers in o.
+func (a *auditor) cors(ctx context.Context, o *Observed) {
 	u := a.t.httpsURL("/")
 	for _, origin := range []string{evilOrigin, "null"} {
 		resp, _, err := a.get(ctx, u, http.Header{"Origin": {origin}})
 		if err != nil {
+			o.CORS = append(o.CORS, CORSAnswer{Origin: origin, Error: err.Error()})
 			a.fail("CORS probe (Origin: %s): %v", origin, err)
 			return
 		}
 		resp.Body.Close()
 		acao := resp.Header.Get("Access-Control-Allow-Origin")
 		creds := strings.EqualFold(resp.Header.Get("Access-Control-Allow-Credentials"), "true")
+		o.CORS = append(o.CORS, CORSAnswer{Origin: origin, AllowOrigin: acao, AllowCredentials: creds})
 		ev := fmt.Sprintf("Origin: %s → Access-Control-Allow-Origin: %s; Allow-Credentials: %v", origin, acao, creds)
 		add := func(id, format string, args ...any) {
 			f := rules.NewFinding(id, fmt.Sprintf(format, args...))
@@ -497,18 +619,41 @@ func credsText(creds bool) string {
 	return ""
 }
 
-// securityTxt fetches and judges /.well-known/security.txt.
-func (a *auditor) securityTxt(ctx context.Context) {
+// securityTxt fetches and judges /.well-known/security.txt, recording
+// what it answered in o.
+func (a *auditor) securityTxt(ctx context.Context, o *Observed) {
 	u := a.t.httpsURL("/.well-known/security.txt")
+	o.SecurityTxt = &SecurityTxt{URL: u}
 	resp, _, err := a.get(ctx, u, nil)
 	if err != nil {
+		o.SecurityTxt.Error = err.Error()
 		a.fail("GET %s: %v", u, err)
 		return
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	a.findings = append(a.findings, sectxt.Check(sectxt.Fetched{URL: u, Status: resp.StatusCode,
-		ContentType: resp.Header.Get("Content-Type"), Body: body}, a.o.Now())...)
+	o.SecurityTxt.Status, o.SecurityTxt.ContentType = resp.StatusCode, resp.Header.Get("Content-Type")
+	fs := sectxt.Check(sectxt.Fetched{URL: u, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: body}, a.o.Now())
+	missing := false
+	for i, f := range fs {
+		if f.Rule != "securitytxt.missing" {
+			continue
+		}
+		missing = true
+		if loopback(a.t.Host) { // RFC 9116 is for reporters, and none can reach a loopback host
+			fs[i].Severity = rules.Info
+			fs[i].Message += "; informational for a loopback host, which no outside reporter can reach"
+		}
+	}
+	if !missing {
+		if f, _ := securitytxt.Parse(body); f != nil {
+			o.SecurityTxt.Contact = f.Contact
+			if !f.Expires.IsZero() {
+				o.SecurityTxt.Expires = f.Expires.UTC().Format(time.RFC3339)
+			}
+		}
+	}
+	a.findings = append(a.findings, fs...)
 }
 
 // isHTML reports whether a Content-Type is HTML.

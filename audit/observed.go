@@ -4,15 +4,26 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/portcullis/portcullis/audit/caa"
+	"github.com/portcullis/portcullis/audit/cdn"
 	"github.com/portcullis/portcullis/audit/redirects"
+	"github.com/portcullis/portcullis/spki"
 )
 
 // Observed is what the audit saw of the measures themselves, for a report
-// to show as the evidence behind each ticked item. It never holds a
-// cookie's value or a page's body.
+// to show as the evidence behind each verified checklist item, and to say
+// why an item could not be verified (a probe that failed, nothing to
+// judge, a measure that does not apply). It never holds a cookie's value
+// or a page's body.
 type Observed struct {
-	// Redirects is the chain that starts at http://host/.
+	// Redirects is the chain that starts at http://host/ (empty when
+	// plain HTTP did not answer).
 	Redirects []redirects.Hop `json:"redirects,omitempty"`
+	// PathRedirects are the chains that start at the plain-HTTP URL of
+	// each extra page (Options.Paths), when plain HTTP answers.
+	PathRedirects []Chain `json:"path_redirects,omitempty"`
+	// Pages are the HTTPS pages requested, "/" first, in order.
+	Pages []Page `json:"pages,omitempty"`
 	// Headers are the security headers of https://host/, by canonical
 	// name; several fields of one name are joined with ", ", except CSP
 	// fields, which are separate policies, joined with " | ".
@@ -20,6 +31,69 @@ type Observed struct {
 	// Cookies are the cookies every fetched page set, with their
 	// attributes.
 	Cookies []Cookie `json:"cookies,omitempty"`
+	// CORS are the answers to the CORS probes, in order.
+	CORS []CORSAnswer `json:"cors,omitempty"`
+	// SecurityTxt is what /.well-known/security.txt answered; nil when
+	// it was not requested.
+	SecurityTxt *SecurityTxt `json:"security_txt,omitempty"`
+	// HSTSNotApplicable is set when the host is an IP address or a
+	// localhost name, where HSTS is not the measure to judge (RFC 6797
+	// section 8.1 for IP addresses; Chromium ignores it for localhost,
+	// and Firefox and Safari would pin every local app to HTTPS).
+	HSTSNotApplicable bool `json:"hsts_not_applicable,omitempty"`
+
+	// The deployment around the site (deploy.go).
+
+	// CDN is the CDN or cache the responses show (Via, CF-Ray, X-Cache…);
+	// nil when they show none.
+	CDN *cdn.Edge `json:"cdn,omitempty"`
+	// Origin is what the origin server answered (Options.Origin); nil
+	// when no origin was given.
+	Origin *Origin `json:"origin,omitempty"`
+	// CAA is the domain's CAA lookup; nil when it failed (see the
+	// errors). Its note says why CAA does not apply to an IP address or
+	// a reserved name.
+	CAA *caa.Result `json:"caa,omitempty"`
+	// Pins are the SPKI pins of the chain https://host/ served, leaf
+	// first, then each issuer sent.
+	Pins []spki.Key `json:"pins,omitempty"`
+}
+
+// Chain is the redirect chain that starts at one plain-HTTP URL.
+type Chain struct {
+	// Page is the path the chain starts at ("/login").
+	Page string          `json:"page"`
+	Hops []redirects.Hop `json:"hops"`
+}
+
+// Page is one HTTPS page the audit requested.
+type Page struct {
+	Path        string `json:"path"`
+	Status      int    `json:"status,omitempty"`       // 0 when the request failed
+	ContentType string `json:"content_type,omitempty"` // as the server sent it
+	// HTML is set when the page was HTML and its content was judged
+	// (mixed content, Subresource Integrity, forms).
+	HTML  bool   `json:"html,omitempty"`
+	Error string `json:"error,omitempty"` // why the request failed
+}
+
+// CORSAnswer is the answer to one CORS probe: a request with a foreign
+// Origin.
+type CORSAnswer struct {
+	Origin           string `json:"origin"`                 // the Origin sent
+	AllowOrigin      string `json:"allow_origin,omitempty"` // Access-Control-Allow-Origin, "" when absent
+	AllowCredentials bool   `json:"allow_credentials"`      // Access-Control-Allow-Credentials: true
+	Error            string `json:"error,omitempty"`        // why the request failed
+}
+
+// SecurityTxt is what the security.txt URL answered.
+type SecurityTxt struct {
+	URL         string   `json:"url"`
+	Status      int      `json:"status,omitempty"`       // 0 when the request failed
+	ContentType string   `json:"content_type,omitempty"` // as the server sent it
+	Contact     []string `json:"contact,omitempty"`      // the file's Contact fields
+	Expires     string   `json:"expires,omitempty"`      // its Expires field, RFC 3339
+	Error       string   `json:"error,omitempty"`        // why the request failed
 }
 
 // Cookie is a cookie's name and attributes as a page set them.

@@ -46,6 +46,25 @@ func TestObserved(t *testing.T) {
 	if !slices.Equal(pages, []string{"/", "/login"}) {
 		t.Errorf("cookies %+v", o.Cookies)
 	}
+	// What each probe answered: the pages (read as HTML), the CORS
+	// probes, the security.txt and its fields, the chain of each extra
+	// page's http:// URL.
+	if len(o.Pages) != 2 || o.Pages[0].Path != "/" || o.Pages[1].Path != "/login" || !o.Pages[0].HTML || o.Pages[0].Status != http.StatusOK ||
+		!strings.HasPrefix(o.Pages[0].ContentType, "text/html") {
+		t.Errorf("pages %+v", o.Pages)
+	}
+	if len(o.CORS) != 2 || o.CORS[0].Origin != evilOrigin || o.CORS[0].AllowOrigin != "" || o.CORS[1].Origin != "null" || o.CORS[1].Error != "" {
+		t.Errorf("CORS %+v", o.CORS)
+	}
+	if s := o.SecurityTxt; s == nil || s.Status != http.StatusOK || !slices.Equal(s.Contact, []string{"mailto:security@seen.test"}) || s.Expires == "" {
+		t.Errorf("security.txt %+v", s)
+	}
+	if len(o.PathRedirects) != 1 || o.PathRedirects[0].Page != "/login" || len(o.PathRedirects[0].Hops) != 2 {
+		t.Errorf("path chains %+v", o.PathRedirects)
+	}
+	if o.HSTSNotApplicable {
+		t.Error("HSTS judged not applicable to a DNS name")
+	}
 }
 
 func TestObserveCookies(t *testing.T) {

@@ -53,6 +53,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"time"
+
+	"github.com/portcullis/portcullis/spki"
 )
 
 // Source provides certificates for TLS handshakes.
@@ -84,6 +86,11 @@ type Info struct {
 	// RenewAt is when the source will next try to renew the certificate;
 	// zero when portcullis does not renew it (certificate files).
 	RenewAt time.Time
+	// Pins are the SPKI pins of the stored chain, leaf first, then each
+	// issuer (for the local CA, its root). Set by the listings of stored
+	// certificates (StoredLocal, StoredFile, acme.Stored), not by
+	// Source.Certificates.
+	Pins []spki.Key
 }
 
 // InfoOf describes a leaf certificate served by source.

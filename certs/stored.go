@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/portcullis/portcullis/spki"
 )
 
 // ErrNoCertificate means no certificate has been stored for the names
@@ -22,27 +24,49 @@ func StoredLocal(dir string, names []string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	leaf, err := ReadLeaf(filepath.Join(dir, "leaf-"+leafID(ns)+".pem"))
+	chain, err := ReadChain(filepath.Join(dir, "leaf-"+leafID(ns)+".pem"))
 	if err != nil {
 		return Info{}, err
 	}
-	info := InfoOf(leaf, SourceLocal)
-	info.RenewAt = localRenewAt(leaf)
+	info := InfoOf(chain[0], SourceLocal)
+	info.RenewAt = localRenewAt(chain[0])
+	// The leaf file holds the leaf alone; its issuer is the root.
+	if root, err := ReadChain(filepath.Join(dir, rootFile)); err == nil {
+		chain = append(chain, root[0])
+	}
+	info.Pins = spki.Chain(chain)
 	return info, nil
 }
 
 // StoredFile describes the certificate in a PEM file (source "files").
 func StoredFile(file string) (Info, error) {
-	leaf, err := ReadLeaf(file)
+	chain, err := ReadChain(file)
 	if err != nil {
 		return Info{}, err
 	}
-	return InfoOf(leaf, SourceFiles), nil
+	info := InfoOf(chain[0], SourceFiles)
+	info.Pins = spki.Chain(chain)
+	return info, nil
 }
 
 // ReadLeaf parses the first certificate of a PEM file. A missing file is
 // ErrNoCertificate.
 func ReadLeaf(file string) (*x509.Certificate, error) {
+	chain, err := readCerts(file, 1)
+	if err != nil {
+		return nil, err
+	}
+	return chain[0], nil
+}
+
+// ReadChain parses the certificates of a PEM file in file order (leaf
+// first, then its issuers, as servers send them), skipping other blocks.
+// A missing file is ErrNoCertificate; a file without a certificate is an
+// error.
+func ReadChain(file string) ([]*x509.Certificate, error) { return readCerts(file, -1) }
+
+// readCerts parses up to n certificates of a PEM file (all when n < 0).
+func readCerts(file string, n int) ([]*x509.Certificate, error) {
 	data, err := os.ReadFile(file)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, ErrNoCertificate
@@ -50,20 +74,25 @@ func ReadLeaf(file string) (*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	for {
+	var chain []*x509.Certificate
+	for len(chain) != n {
 		var b *pem.Block
 		b, data = pem.Decode(data)
 		if b == nil {
-			return nil, fmt.Errorf("%s: no PEM certificate", file)
+			break
 		}
 		if b.Type == "CERTIFICATE" {
-			leaf, err := x509.ParseCertificate(b.Bytes)
+			c, err := x509.ParseCertificate(b.Bytes)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", file, err)
 			}
-			return leaf, nil
+			chain = append(chain, c)
 		}
 	}
+	if len(chain) == 0 {
+		return nil, fmt.Errorf("%s: no PEM certificate", file)
+	}
+	return chain, nil
 }
 
 // Remaining is how long a certificate has left at now (negative once

@@ -101,19 +101,19 @@ table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #d0d7de;pad
 code{font:13px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;padding:.1rem .3rem;border-radius:4px;word-break:break-all}
 .badge{display:inline-block;min-width:2.2em;padding:.1em .4em;border-radius:6px;color:#fff;font-weight:700;text-align:center}
 .g-aplus{background:#116329}.g-a{background:#1a7f37}.g-b{background:#6f8b00}.g-c{background:#b08800}.g-d{background:#bc4c00}.g-f{background:#cf222e}.g-none{background:#6e7781}
-ul.checklist{list-style:none;padding-left:0}.ok::before{content:"\2713\00a0";color:#1a7f37;font-weight:700}.fail::before{content:"\2717\00a0";color:#cf222e;font-weight:700}
+ul.checklist{list-style:none;padding-left:0}.ok::before{content:"\2713\00a0";color:#1a7f37;font-weight:700}.fail::before{content:"\2717\00a0";color:#cf222e;font-weight:700}.unverified::before{content:"?\00a0";color:#6e7781;font-weight:700}
 .sev-critical,.sev-high{color:#cf222e}.sev-medium{color:#bc4c00}.sev-low{color:#9a6700}.sev-info{color:#57606a}
 footer{margin-top:3rem;color:#57606a;border-top:1px solid #d0d7de;padding-top:.5rem}
 </style>
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p>An automated review of the HTTPS deployment by {{.Meta.Tool}} audit: every item below was observed on the live site.</p>
+<p>An automated review of the HTTPS deployment by {{.Meta.Tool}} audit. Each checklist item is verified (with the evidence observed on the live site), failed (with its findings) or not verified (with the reason).</p>
 <h2>Summary</h2>
 <table>
-<tr><th>Target</th><th>Grade</th><th>Score</th><th>Critical</th><th>High</th><th>Medium</th><th>Low</th><th>Info</th></tr>
+<tr><th>Target</th><th>Grade</th><th>Score</th><th>Checklist</th><th>Critical</th><th>High</th><th>Medium</th><th>Low</th><th>Info</th></tr>
 {{- range .Reviews}}
-<tr><td>{{show .Rep.Target}}</td><td><span class="badge {{badge .Rep.Grade.Letter .Audited}}">{{if .Audited}}{{letter .Rep.Grade}}{{else}}not audited{{end}}</span></td><td class="n">{{if .Audited}}{{.Rep.Grade.Score}}{{else}}-{{end}}</td>
+<tr><td>{{show .Rep.Target}}</td><td><span class="badge {{badge .Rep.Grade.Letter .Audited}}">{{if .Audited}}{{letter .Rep.Grade}}{{else}}not audited{{end}}</span></td><td class="n">{{if .Audited}}{{.Rep.Grade.Score}}{{else}}-{{end}}</td><td>{{.Checked}}</td>
 {{- $n := .Counts}}{{range sevs}}<td class="n">{{count $n .}}</td>{{end}}</tr>
 {{- end}}
 </table>
@@ -137,6 +137,7 @@ footer{margin-top:3rem;color:#57606a;border-top:1px solid #d0d7de;padding-top:.5
 {{- with .Rep.Cert}}
 <li><strong>Certificate:</strong> {{cert .}}</li>
 {{- end}}
+<li><strong>Checklist:</strong> {{.Checked}}</li>
 <li><strong>Audit time:</strong> {{round .Rep.Duration}}</li>
 </ul>
 {{- with lost .Rep.Grade}}
@@ -149,13 +150,13 @@ footer{margin-top:3rem;color:#57606a;border-top:1px solid #d0d7de;padding-top:.5
 </table>
 {{- end}}
 <h3>Implemented measures</h3>
-{{- if and .Audited .Rep.Errors}}
-<p><em>Some probes failed (see Errors): an area counts as implemented when nothing contrary was observed.</em></p>
+{{- if and .Audited .Checked.NotVerified .Measures}}
+<p><em>Only the areas verified on the live site are listed; the checklist says which could not be verified, and why.</em></p>
 {{- end}}
 {{- if not .Audited}}
 <p><em>None verified: the target could not be audited.</em></p>
 {{- else if not .Measures}}
-<p><em>None: every area checked has a finding above informational.</em></p>
+<p><em>None: no area checked was verified (see the checklist).</em></p>
 {{- end}}
 {{- range .Measures}}
 <h4>{{.Title}}</h4>
@@ -187,21 +188,22 @@ footer{margin-top:3rem;color:#57606a;border-top:1px solid #d0d7de;padding-top:.5
 {{- end}}
 <h3>Testing checklist</h3>
 {{- if not .Audited}}
-<p><em>Not verified: the target could not be audited.</em></p>
-{{- end}}
-{{- with .Checklist}}
-<ul class="checklist">
-{{- range .}}
-{{- if .OK}}
-<li class="ok">{{.Text}}</li>
+<p><em>Not verified: the target could not be audited (see Errors).</em></p>
 {{- else}}
-<li class="fail">{{.Text}}
+<ul class="checklist">
+{{- range .Checklist}}
+{{- if .OK}}
+<li class="ok">{{.Text}} — verified</li>
+{{- else if .Failures}}
+<li class="fail">{{.Text}} — <strong>failed</strong>
 <ul>
 {{- range .Failures}}
 <li><strong class="sev-{{.Severity}}">{{.Severity}}</strong> <code>{{show .Rule}}</code>: {{show .Message}}</li>
 {{- end}}
 </ul>
 </li>
+{{- else}}
+<li class="unverified">{{.Text}} — <strong>not verified</strong>, {{show .Why}}</li>
 {{- end}}
 {{- end}}
 </ul>

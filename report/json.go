@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
@@ -27,15 +28,60 @@ type Document struct {
 // TargetReport is one target's audit in a Document.
 type TargetReport struct {
 	Target      string       `json:"target"`      // host[:port]
-	Audited     bool         `json:"audited"`     // false: errors and no certificate
-	Grade       Grade        `json:"grade"`       // the verdict
+	Audited     bool         `json:"audited"`     // false: nothing could be audited
+	Status      Status       `json:"status"`      // "complete", "partial" or "not-audited"
+	Grade       *Grade       `json:"grade"`       // the verdict; null when not audited
 	Certificate *Certificate `json:"certificate"` // null when none was read
 	Findings    []Finding    `json:"findings"`    // worst first, as the audit sorted them
-	Errors      []string     `json:"errors"`      // probes that could not run
-	DurationMS  int64        `json:"duration_ms"` // how long the audit took
+	// Checklist is the testing checklist, an item per area, and
+	// ChecklistCounts the items in each state.
+	Checklist       []ChecklistItem `json:"checklist"`
+	ChecklistCounts Counts          `json:"checklist_counts"`
+	Errors          []string        `json:"errors"`      // probes that could not run
+	DurationMS      int64           `json:"duration_ms"` // how long the audit took
 	// Observed and TLS are what the audit saw; absent when it saw nothing.
 	Observed *audit.Observed  `json:"observed,omitempty"`
 	TLS      *tlsprobe.Report `json:"tls,omitempty"`
+}
+
+// Status says how much of a target could be audited.
+type Status string
+
+// The statuses of a target's audit.
+const (
+	// Complete: every probe ran.
+	Complete Status = "complete"
+	// Partial: some probes failed (see errors); the grade leaves out
+	// what they would have checked.
+	Partial Status = "partial"
+	// NotAudited: nothing could be audited (the target did not answer);
+	// there is no grade.
+	NotAudited Status = "not-audited"
+)
+
+// StatusOf is r's status.
+func StatusOf(r audit.Report) Status {
+	switch {
+	case !Audited(r):
+		return NotAudited
+	case len(r.Errors) > 0:
+		return Partial
+	}
+	return Complete
+}
+
+// ChecklistItem is one item of the testing checklist: an area (a rule
+// category) and what the audit established about it.
+type ChecklistItem struct {
+	Category rules.Category `json:"category"` // the area, e.g. "hsts"
+	Item     string         `json:"item"`     // what holds when it is verified
+	State    State          `json:"state"`    // "verified", "failed" or "not-verified"
+	// Evidence is what the audit observed of the area, a line each, raw
+	// from the server: what verified it, or what was seen of a failed one.
+	Evidence []string `json:"evidence"`
+	Reason   Reason   `json:"reason"` // not-verified: "not-fetched", "nothing-to-judge" or "not-applicable"; else ""
+	Detail   string   `json:"detail"` // not-verified: the specifics of the reason; else ""
+	Rules    []string `json:"rules"`  // failed: the rules with findings above info, worst first
 }
 
 // Grade is the letter, the score and how it was reached.
@@ -90,15 +136,31 @@ func NewDocument(reps []audit.Report, m Meta) Document {
 		t := TargetReport{
 			Target:     r.Target,
 			Audited:    Audited(r),
-			Grade:      Grade{Letter: r.Grade.Letter, Score: r.Grade.Score, Caps: nonNil(r.Grade.Caps), Deductions: []Deduction{}},
+			Status:     StatusOf(r),
 			Findings:   []Finding{},
+			Checklist:  []ChecklistItem{},
 			Errors:     nonNil(r.Errors),
 			DurationMS: durationMS(r.Duration),
 			Observed:   r.Observed,
 			TLS:        r.TLS,
 		}
-		for _, dd := range r.Grade.Deductions {
-			t.Grade.Deductions = append(t.Grade.Deductions, Deduction{Rule: dd.Rule, Severity: dd.Severity, Points: dd.Points, Count: dd.Count})
+		if t.Audited {
+			t.Grade = &Grade{Letter: r.Grade.Letter, Score: r.Grade.Score, Caps: nonNil(r.Grade.Caps), Deductions: []Deduction{}}
+			for _, dd := range r.Grade.Deductions {
+				t.Grade.Deductions = append(t.Grade.Deductions, Deduction{Rule: dd.Rule, Severity: dd.Severity, Points: dd.Points, Count: dd.Count})
+			}
+		}
+		items := checklist(r, m.Categories)
+		t.ChecklistCounts = countStates(items)
+		for _, it := range items {
+			ci := ChecklistItem{Category: it.Category, Item: it.Text, State: it.State, Evidence: nonNil(it.Evidence),
+				Reason: it.Reason, Detail: it.Detail, Rules: []string{}}
+			for _, f := range it.Failures {
+				if !slices.Contains(ci.Rules, f.Rule) {
+					ci.Rules = append(ci.Rules, f.Rule)
+				}
+			}
+			t.Checklist = append(t.Checklist, ci)
 		}
 		if c := r.Cert; c != nil {
 			t.Certificate = &Certificate{

@@ -21,6 +21,7 @@ type (
 		Tests    int          `xml:"tests,attr"`
 		Failures int          `xml:"failures,attr"`
 		Errors   int          `xml:"errors,attr"`
+		Skipped  int          `xml:"skipped,attr"`
 		Time     string       `xml:"time,attr"`
 		Suites   []junitSuite `xml:"testsuite"`
 	}
@@ -42,9 +43,13 @@ type (
 	junitCase struct {
 		Name      string        `xml:"name,attr"`
 		Classname string        `xml:"classname,attr"`
+		Skipped   *junitSkipped `xml:"skipped"`
 		Failure   *junitProblem `xml:"failure"`
 		Error     *junitProblem `xml:"error"`
 		SystemOut string        `xml:"system-out,omitempty"`
+	}
+	junitSkipped struct {
+		Message string `xml:"message,attr"`
 	}
 	junitProblem struct {
 		Message string `xml:"message,attr"`
@@ -57,10 +62,15 @@ type (
 // evaluated rule (classname the rule's category, name its ID) that fails
 // when the rule has a finding at Low or above (message: the first
 // finding's message; type: the worst severity; text: every finding with
-// its evidence and the fix). Informational findings are kept in the
-// testcase's system-out. Text from the site has its control characters
-// written as Go escapes (\n, \x1b). Each probe error is a testcase with an <error>;
-// a target that could not be audited has only those. Nothing is skipped.
+// its evidence and the fix), and is skipped, with the reason, when the
+// audit could not observe the area the rule is judged on (the checklist
+// item is not verified: not fetched, nothing to judge, not applicable,
+// or the whole target not audited). Informational findings are kept in
+// the testcase's system-out. Text from the site has its control
+// characters written as Go escapes (\n, \x1b). Each probe error is a
+// testcase with an <error>. The suite's properties give the status
+// ("complete", "partial", "not-audited"), the grade and score (absent
+// when not audited) and the checklist counts.
 func JUnit(w io.Writer, reps []audit.Report, m Meta) error {
 	if err := validate(reps); err != nil {
 		return err
@@ -74,6 +84,7 @@ func JUnit(w io.Writer, reps []audit.Report, m Meta) error {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
+		doc.Skipped += s.Skipped
 		total += r.Duration
 	}
 	doc.Time = seconds(total)
@@ -92,35 +103,38 @@ func JUnit(w io.Writer, reps []audit.Report, m Meta) error {
 // junitTarget is one target's testsuite.
 func junitTarget(r audit.Report, m Meta) junitSuite {
 	s := junitSuite{
-		Name:      xmlSafe(visible(r.Target)),
-		Time:      seconds(r.Duration),
-		Timestamp: m.Generated.Format("2006-01-02T15:04:05"),
-		Properties: []junitProperty{
-			{"grade", xmlSafe(visible(r.Grade.Letter))},
-			{"score", fmt.Sprint(r.Grade.Score)},
-		},
+		Name:       xmlSafe(visible(r.Target)),
+		Time:       seconds(r.Duration),
+		Timestamp:  m.Generated.Format("2006-01-02T15:04:05"),
+		Properties: []junitProperty{{"status", string(StatusOf(r))}},
 	}
 	if Audited(r) {
-		found := byRule(r.Findings)
-		for _, rule := range evaluated(r, m.Categories) {
-			c := junitCase{Name: xmlSafe(visible(rule.ID)), Classname: "portcullis." + cmpOr(string(rule.Category), "unknown")}
-			var fails, notes []rules.Finding
-			for _, f := range found[rule.ID] {
-				if f.Severity >= rules.Low {
-					fails = append(fails, f)
-				} else {
-					notes = append(notes, f)
-				}
+		s.Properties = append(s.Properties, junitProperty{"grade", xmlSafe(visible(r.Grade.Letter))}, junitProperty{"score", fmt.Sprint(r.Grade.Score)})
+	}
+	items := checklist(r, m.Categories)
+	s.Properties = append(s.Properties, junitProperty{"checklist", countStates(items).String()})
+	found := byRule(r.Findings)
+	for _, rule := range evaluated(r, m.Categories) {
+		c := junitCase{Name: xmlSafe(visible(rule.ID)), Classname: "portcullis." + cmpOr(string(rule.Category), "unknown")}
+		var fails, notes []rules.Finding
+		for _, f := range found[rule.ID] {
+			if f.Severity >= rules.Low {
+				fails = append(fails, f)
+			} else {
+				notes = append(notes, f)
 			}
-			if len(fails) > 0 {
-				c.Failure = &junitProblem{Message: xmlSafe(visible(fails[0].Message)), Type: worst(fails).String(), Text: xmlSafe(failureText(fails, rule))}
-				s.Failures++
-			}
-			if len(notes) > 0 {
-				c.SystemOut = xmlSafe(failureText(notes, rules.Rule{}))
-			}
-			s.Cases = append(s.Cases, c)
 		}
+		if len(fails) > 0 {
+			c.Failure = &junitProblem{Message: xmlSafe(visible(fails[0].Message)), Type: worst(fails).String(), Text: xmlSafe(failureText(fails, rule))}
+			s.Failures++
+		} else if ok, why := ruleObserved(r, rule); !ok && len(notes) == 0 {
+			c.Skipped = &junitSkipped{Message: xmlSafe(visible("not verified: " + why))}
+			s.Skipped++
+		}
+		if len(notes) > 0 {
+			c.SystemOut = xmlSafe(failureText(notes, rules.Rule{}))
+		}
+		s.Cases = append(s.Cases, c)
 	}
 	for _, e := range r.Errors {
 		s.Cases = append(s.Cases, junitCase{Name: "probe", Classname: "portcullis.audit",

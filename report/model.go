@@ -46,6 +46,8 @@ var measureText = map[rules.Category]struct{ check, benefit string }{
 		"Browsers connect without warnings, so visitors know they reached the real site and are not trained to click through errors."},
 	rules.Content: {"Pages load no mixed content and cross-origin scripts carry Subresource Integrity",
 		"Every resource a page loads is as well protected as the page itself."},
+	rules.CDN: {"The origin behind the CDN answers only over HTTPS, with a valid certificate, and the edge passes its security headers on",
+		"Traffic between the CDN and the origin cannot be read or altered on the way, the origin cannot be used to bypass the CDN, and browsers get the headers the origin sets."},
 }
 
 // checkText is the checklist phrase of a category.
@@ -76,11 +78,12 @@ type review struct {
 	Counts    [5]int
 	Measures  []measure
 	Checklist []checkItem
+	Checked   Counts // the checklist items by state
 	Findings  []sevGroup
 	Recs      []recommendation
 }
 
-// measure is an implemented category.
+// measure is an implemented category: a verified checklist item.
 type measure struct {
 	Category rules.Category
 	Title    string
@@ -91,11 +94,58 @@ type measure struct {
 	Notes    []rules.Finding // informational findings of the category
 }
 
-// checkItem is one line of the testing checklist.
+// checkItem is one line of the testing checklist: a category, verified
+// (with its evidence), failed (with its findings) or not verified (with
+// the reason).
 type checkItem struct {
+	Category rules.Category
 	Text     string
-	OK       bool
-	Failures []rules.Finding // findings above info, worst first
+	State    State
+	Evidence []string        // what was observed (verified; also kept when failed)
+	Reason   Reason          // not verified: why
+	Detail   string          // not verified: the specifics (may come from the server)
+	Failures []rules.Finding // failed: findings above info, worst first
+	area     area            // what was observed of the category, whatever the state
+}
+
+// OK reports whether the item is verified.
+func (c checkItem) OK() bool { return c.State == Verified }
+
+// Why is a not-verified item's reason for people.
+func (c checkItem) Why() string { return notVerifiedText(c.Reason, c.Detail) }
+
+// checklist is the testing checklist of r: the categories evaluated (cats)
+// and every other category with a finding above info, in display order.
+// Every item of a target that could not be audited is not verified.
+func checklist(r audit.Report, cats []rules.Category) []checkItem {
+	catOf := func(f rules.Finding) rules.Category { return ruleOf(f.Rule).Category }
+	listed := slices.Clone(cats)
+	for _, f := range r.Findings {
+		if f.Severity > rules.Info && catOf(f) != "" {
+			listed = append(listed, catOf(f))
+		}
+	}
+	var out []checkItem
+	for _, c := range sortedCategories(listed) {
+		item := checkItem{Category: c, Text: checkText(c), area: areaOf(r, c)}
+		for _, f := range r.Findings {
+			if catOf(f) == c && f.Severity > rules.Info {
+				item.Failures = append(item.Failures, f)
+			}
+		}
+		slices.SortStableFunc(item.Failures, func(a, b rules.Finding) int { return cmp.Compare(b.Severity, a.Severity) })
+		ar := item.area
+		switch {
+		case len(item.Failures) > 0:
+			item.State, item.Evidence = Failed, ar.evidence
+		case ar.observed:
+			item.State, item.Evidence = Verified, ar.evidence
+		default:
+			item.State, item.Reason, item.Detail = NotVerified, ar.reason, ar.detail
+		}
+		out = append(out, item)
+	}
+	return out
 }
 
 // sevGroup holds the findings of one severity, grouped by rule.
@@ -169,45 +219,28 @@ func worst(fs []rules.Finding) rules.Severity {
 func newReview(r audit.Report, cats []rules.Category) review {
 	v := review{Rep: r, Audited: Audited(r), Counts: sevCounts(r.Findings)}
 	found := byRule(r.Findings)
-	catOf := func(f rules.Finding) rules.Category { return ruleOf(f.Rule).Category }
 
-	// Checklist and measures: the evaluated categories, plus any other
-	// category with a finding above info.
-	listed := slices.Clone(cats)
-	for _, f := range r.Findings {
-		if f.Severity > rules.Info && catOf(f) != "" {
-			listed = append(listed, catOf(f))
-		}
-	}
+	// Checklist, and a measure for each verified item.
+	v.Checklist = checklist(r, cats)
+	v.Checked = countStates(v.Checklist)
 	eval := evaluated(r, cats)
-	if v.Audited {
-		for _, c := range sortedCategories(listed) {
-			item := checkItem{Text: checkText(c)}
-			var notes []rules.Finding
-			for _, f := range r.Findings {
-				if catOf(f) != c {
-					continue
-				}
-				if f.Severity > rules.Info {
-					item.Failures = append(item.Failures, f)
-				} else {
-					notes = append(notes, f)
-				}
-			}
-			slices.SortStableFunc(item.Failures, func(a, b rules.Finding) int { return cmp.Compare(b.Severity, a.Severity) })
-			item.OK = len(item.Failures) == 0
-			v.Checklist = append(v.Checklist, item)
-			if !item.OK {
-				continue
-			}
-			m := measure{Category: c, Title: c.Title(), Check: checkText(c), Benefit: benefitText(c), Notes: notes, Observed: observedLines(c, r)}
-			for _, rule := range eval {
-				if rule.Category == c && rule.Severity > rules.Info && len(found[rule.ID]) == 0 {
-					m.Passed = append(m.Passed, rule)
-				}
-			}
-			v.Measures = append(v.Measures, m)
+	for _, item := range v.Checklist {
+		if item.State != Verified {
+			continue
 		}
+		c := item.Category
+		m := measure{Category: c, Title: c.Title(), Check: item.Text, Benefit: benefitText(c), Observed: item.Evidence}
+		for _, f := range r.Findings {
+			if ruleOf(f.Rule).Category == c && f.Severity == rules.Info {
+				m.Notes = append(m.Notes, f)
+			}
+		}
+		for _, rule := range eval {
+			if ok, _ := ruleObserved(r, rule); rule.Category == c && rule.Severity > rules.Info && len(found[rule.ID]) == 0 && ok {
+				m.Passed = append(m.Passed, rule)
+			}
+		}
+		v.Measures = append(v.Measures, m)
 	}
 
 	// Findings by severity, then rule ID.
@@ -261,14 +294,43 @@ func newReview(r audit.Report, cats []rules.Category) review {
 	return v
 }
 
+// areaOf is what the audit observed of category c on r (nothing, for a
+// target that could not be audited).
+func areaOf(r audit.Report, c rules.Category) area {
+	if !Audited(r) {
+		return notAudited
+	}
+	return coverage(c, r)
+}
+
+// ruleObserved reports whether the area rule is judged on was observed
+// on r, and if not, why: a rule without a finding passed only then.
+func ruleObserved(r audit.Report, rule rules.Rule) (bool, string) {
+	ar := areaOf(r, ruleArea(rule))
+	if f, ok := ruleEvidence[rule.ID]; ok && ar.observed {
+		ar = f(r)
+	}
+	return ar.observed, notVerifiedText(ar.reason, ar.detail)
+}
+
 // certLine describes a certificate on one line (untrusted text made
-// visible): "names, key type, issuer, N days left, trusted".
+// visible): "names, key type, issuer, N days left, trusted"; a
+// certificate without a subjectAltName, which browsers reject, says so
+// instead of listing no name.
 func certLine(c *cert.Info) string {
 	trusted := "trusted"
 	if !c.Trusted {
 		trusted = "NOT trusted"
 	}
-	return visible(strings.Join(c.Names, ",")) + ", " + visible(c.KeyType) + ", " + visible(c.Issuer) + ", " +
+	names := visible(strings.Join(c.Names, ","))
+	switch {
+	case len(c.Names) > 0:
+	case c.Subject != "":
+		names = "no subjectAltName (valid for no host name; browsers ignore the subject " + visible(c.Subject) + ")"
+	default:
+		names = "no subjectAltName (valid for no host name)"
+	}
+	return names + ", " + visible(c.KeyType) + ", " + visible(c.Issuer) + ", " +
 		strconv.Itoa(c.DaysLeft) + " days left, " + trusted
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/audit/redirects"
 	"github.com/portcullis/portcullis/audit/tlsprobe"
 	"github.com/portcullis/portcullis/rules"
 )
@@ -28,15 +29,24 @@ func observedLines(c rules.Category, r audit.Report) []string {
 	}
 	switch c {
 	case rules.Redirect:
-		if o != nil && len(o.Redirects) > 0 {
-			parts := []string{o.Redirects[0].URL}
-			for _, h := range o.Redirects {
-				parts = append(parts, fmt.Sprint(h.Status))
-				if h.Location != "" {
-					parts = append(parts, h.Location)
-				}
+		if o != nil {
+			chains := [][]redirects.Hop{o.Redirects}
+			for _, c := range o.PathRedirects {
+				chains = append(chains, c.Hops)
 			}
-			out = append(out, strings.Join(parts, " → "))
+			for _, hops := range chains {
+				if len(hops) == 0 {
+					continue
+				}
+				parts := []string{hops[0].URL}
+				for _, h := range hops {
+					parts = append(parts, fmt.Sprint(h.Status))
+					if h.Location != "" {
+						parts = append(parts, h.Location)
+					}
+				}
+				out = append(out, strings.Join(parts, " → "))
+			}
 		}
 	case rules.HSTS:
 		header("Strict-Transport-Security")
@@ -45,6 +55,8 @@ func observedLines(c rules.Category, r audit.Report) []string {
 			"Cross-Origin-Opener-Policy", "Cross-Origin-Resource-Policy", "Cross-Origin-Embedder-Policy")
 	case rules.CSP:
 		header("Content-Security-Policy", "Content-Security-Policy-Report-Only")
+	case rules.Permissions:
+		header("Permissions-Policy")
 	case rules.Cookies:
 		if o != nil {
 			for _, ck := range o.Cookies {
@@ -95,7 +107,43 @@ func observedLines(c rules.Category, r audit.Report) []string {
 		if r.Cert != nil {
 			out = append(out, certLine(r.Cert))
 		}
+	case rules.CORS:
+		if o != nil {
+			for _, a := range o.CORS {
+				switch {
+				case a.Error != "":
+				case a.AllowOrigin == "":
+					out = append(out, "Origin: "+a.Origin+" → no Access-Control-Allow-Origin")
+				default:
+					out = append(out, fmt.Sprintf("Origin: %s → Access-Control-Allow-Origin: %s; Allow-Credentials: %v", a.Origin, a.AllowOrigin, a.AllowCredentials))
+				}
+			}
+		}
+	case rules.SecurityTxt:
+		if o != nil && o.SecurityTxt != nil && o.SecurityTxt.Error == "" {
+			s := o.SecurityTxt
+			out = append(out, fmt.Sprintf("%s → %d, %s", s.URL, s.Status, cmpOr(s.ContentType, "no Content-Type")))
+			for _, c := range s.Contact {
+				out = append(out, "Contact: "+c)
+			}
+			if s.Expires != "" {
+				out = append(out, "Expires: "+s.Expires)
+			}
+		}
+	case rules.Content:
+		if o != nil {
+			var html []string
+			for _, p := range o.Pages {
+				if p.HTML {
+					html = append(html, p.Path)
+				}
+			}
+			if len(html) > 0 {
+				out = append(out, "HTML read for mixed content, Subresource Integrity and form targets: "+strings.Join(html, ", "))
+			}
+		}
 	}
+	out = append(out, deploymentLines(c, r)...) // CDN, origin, CAA, pins (deployment.go)
 	for i, l := range out {
 		out[i] = rules.ClipEvidence(visible(l)) // a CSP or a suite list can be long
 	}

@@ -24,11 +24,32 @@
 // a check of a private key file) are never evaluated, and
 // redirect.http-form-action only with the content category (the page
 // analysis finds such forms). An evaluated rule
-// passes when no finding names it; a category is an implemented measure
-// when none of its findings is above informational. A target that could
+// passes when no finding names it and the audit observed the area it is
+// judged on.
+//
+// # The checklist
+//
+// Each evaluated category is a checklist item, in one of three states:
+//
+//   - verified: the audit observed the measure in place, and the item
+//     carries that evidence (the redirect chain, the header values, the
+//     cookies' attributes, the CORS answers, the security.txt fields, the
+//     TLS versions and suites, the certificate, the HTML pages read);
+//   - failed: a finding above informational, which the item names;
+//   - not verified: the audit could not observe the area either way, and
+//     the item says why: not fetched (the probe failed or did not run:
+//     a timeout, no HTTPS), nothing to judge (the probe ran but found
+//     nothing the rules apply to: no page set a cookie, no page was
+//     HTML) or not applicable (HSTS for an IP address or localhost,
+//     security.txt for a loopback host).
+//
+// Only verified items are implemented measures, and only rules of an area
+// the audit observed pass: a rule whose area was not observed is skipped,
+// with the reason (JUnit), never counted as passed. A target that could
 // not be audited (errors and no certificate, the same test as
-// `portcullis audit` uses for its exit status) has no measures and no
-// passed rules.
+// `portcullis audit` uses for its exit status; a site found served over
+// plain HTTP only is audited) has no grade, no measures and no passed
+// rules, and every item is not verified.
 //
 // # JSON schema "portcullis.audit/v1"
 //
@@ -42,10 +63,14 @@
 //	targets[]     one per audited target, in the order given:
 //	  target        the target, host[:port]
 //	  audited       false when nothing could be audited (errors, no certificate)
-//	  grade.letter  "A+", "A", "B", "C", "D", "F" ("" when the audit did not run)
-//	  grade.score   0..100
-//	  grade.caps[]  the findings that capped the letter, "rule: letter"
-//	  grade.deductions[]  {rule, severity, points, count}: each failed rule's cost
+//	  status        "complete" (every probe ran), "partial" (some failed: see
+//	                errors; the grade leaves out what they would have checked)
+//	                or "not-audited" (audited is false)
+//	  grade         null when not audited, else:
+//	    letter        "A+", "A", "B", "C", "D", "F"
+//	    score         0..100
+//	    caps[]        the findings that capped the letter, "rule: letter"
+//	    deductions[]  {rule, severity, points, count}: each failed rule's cost
 //	  certificate   null, or {subject, issuer, names[], not_before, not_after,
 //	                days_left, key_type, signature, serial, spki_sha256, trusted}
 //	  findings[]    {rule, severity, title, category, message, evidence, target,
@@ -54,14 +79,48 @@
 //	                come from the rule catalog (empty for a rule it lacks);
 //	                evidence is the raw observed value (a header, a cookie
 //	                line without its value), "" when there is none
+//	  checklist[]   the testing checklist, an item per area:
+//	    category      the area (a rule category: "redirect", "hsts"…)
+//	    item          what holds when it is verified
+//	    state         "verified", "failed" or "not-verified"
+//	    evidence[]    what was observed of the area, a line each, raw from
+//	                  the server: what verified it, or what was seen of a
+//	                  failed one; [] when nothing was
+//	    reason        not-verified only: "not-fetched", "nothing-to-judge"
+//	                  or "not-applicable"; "" otherwise
+//	    detail        not-verified only: the specifics ("GET … failed:
+//	                  timeout"); "" otherwise
+//	    rules[]       failed only: the rules with findings above info
+//	  checklist_counts  {verified, failed, not_verified}: the items by state
 //	  errors[]      probes that could not run
 //	  duration_ms   how long the target's audit took
 //	  observed      absent, or what was seen of the measures (values come
-//	                from the server, unescaped):
+//	                from the server, unescaped; each field absent when empty):
 //	    redirects[]   {url, status, location}: the chain from http://host/
+//	    path_redirects[]  {page, hops[]}: the chain from each extra page's
+//	                  http:// URL (hops as in redirects)
+//	    pages[]       {path, status, content_type, html, error}: each HTTPS
+//	                  page requested; html when it was read for mixed
+//	                  content; error when the request failed
 //	    headers       {name: value}: the security headers of https://host/
 //	    cookies[]     {name, page, path, domain, secure, http_only,
 //	                  same_site}: every cookie set, never its value
+//	    cors[]        {origin, allow_origin, allow_credentials, error}: the
+//	                  answers to the CORS probes
+//	    security_txt  {url, status, content_type, contact[], expires, error}:
+//	                  what /.well-known/security.txt answered
+//	    hsts_not_applicable  true for an IP address or a localhost name
+//	    cdn           {name, signs[] of {cdn, header, value}}: the CDN or cache
+//	                  the response headers show; name "" for one of unknown make
+//	    origin        with --origin: {address, tls, status, certificate (as
+//	                  above), certificate_problems[], plain_http[] (hops as in
+//	                  redirects), headers, differences[] of {header, origin, edge}}
+//	    caa           {name, domain, records[] of {flag, tag, value}, server,
+//	                  note, issuer_ids[]}: the CAA records that apply (domain
+//	                  "" when none), or a note why CAA does not apply
+//	    pins[]        {role, subject, pin}: the SPKI pin ("sha256/BASE64") of
+//	                  each certificate served, leaf first; role is "leaf",
+//	                  "intermediate" or "root"
 //	  tls           absent, or the TLS enumeration: versions[] ("TLS 1.2"…),
 //	                suites {version: [suite IDs]}, server_preference,
 //	                groups[], dh_bits, alpn[], secure_renegotiation,
@@ -70,8 +129,12 @@
 //	                errors[] (the fields of tlsprobe.Report)
 //
 // Arrays are always present (possibly empty), never null; certificate is
-// null when no certificate was read; observed and tls are added fields
-// of v1 (absent from reports of earlier builds).
+// null when no certificate was read, grade when the target was not
+// audited. Added fields of v1, absent from reports of earlier builds:
+// observed and tls; then status, checklist, checklist_counts and
+// observed's path_redirects, pages, cors, security_txt and
+// hsts_not_applicable; then observed's cdn, origin, caa and pins. Earlier builds carried a grade object for a target
+// not audited (A+ when every probe had failed).
 package report
 
 import (
@@ -177,8 +240,12 @@ func validate(reps []audit.Report) error {
 }
 
 // Audited reports whether anything could be audited on the target: a
-// report with errors and no certificate is an unreachable target.
-func Audited(r audit.Report) bool { return len(r.Errors) == 0 || r.Cert != nil }
+// report with errors and no certificate is an unreachable target, unless
+// it found the site served over plain HTTP only (tls.no-https), which is
+// what the audit verified.
+func Audited(r audit.Report) bool {
+	return len(r.Errors) == 0 || r.Cert != nil || firstFinding(r, "tls.no-https") != nil
+}
 
 // visible returns s with invalid UTF-8 replaced by U+FFFD and control and
 // bidirectional-formatting characters written as Go escapes (\n, \t,

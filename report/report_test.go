@@ -127,9 +127,18 @@ func TestText(t *testing.T) {
 		`      evidence: sessionid=…; Path=/<script>alert(1)</script> | a|b ` + "``` `x` ]]> &amp; \\x1b[31mred\\r\\n# heading\\n- item\n",
 		"      fix: Redirect every plain-HTTP request",
 		"summary:\n",
-		"  A+  100/100  hardened.test  no findings above info\n",
-		"  F     0/100  weak.test  1 critical, 2 high, 3 medium, 3 low\n",
-		"  -   not audited  down.test:8443  (2 errors)\n",
+		"  A+  100/100  hardened.test  no findings above info; checklist 10 verified, 0 failed, 0 not verified\n",
+		"  F     0/100  weak.test  1 critical, 2 high, 3 medium, 3 low; checklist 2 verified, 7 failed, 1 not verified\n",
+		"  -   not audited  down.test:8443  (2 errors); checklist 0 verified, 0 failed, 10 not verified\n",
+		"  F    40/100  plain.test  1 critical, 1 high; checklist 0 verified, 2 failed, 8 not verified\n",
+		// Each target: the checklist counts, and what was not verified, why.
+		"weak.test  grade F (0/100)  in 2.5s\n  certificate: weak.test, RSA 2048, CN=<b>Evil</b> CA, -3 days left, NOT trusted\n" +
+			"  checklist: 2 verified, 7 failed, 1 not verified\n" +
+			"    not verified: A valid, current security.txt is published: not fetched: GET https://weak.test/.well-known/security.txt failed: timeout\n",
+		"    not verified: HTTPS is enforced with a valid HSTS header (a year's max-age, subdomains included): not applicable: no HSTS for localhost",
+		"    not verified: Cookies have the Secure flag, HttpOnly where they hold a session, and SameSite: nothing to judge: no fetched page set a cookie (/)\n",
+		"  certificate: no subjectAltName (valid for no host name; browsers ignore the subject CN=localhost), RSA 2048,",
+		"    not verified: The certificate is trusted, matches the host name, uses a strong key and is not about to expire: not fetched: the site is not served over HTTPS (tls.no-https)\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q:\n%s", want, out)
@@ -157,12 +166,12 @@ func TestJSONRoundTrip(t *testing.T) {
 	if want := NewDocument(fixtures(), testMeta); !reflect.DeepEqual(d, want) {
 		t.Errorf("round trip differs:\n got %+v\nwant %+v", d, want)
 	}
-	if d.Schema != "portcullis.audit/v1" || d.Version != "1.2.3" || len(d.Targets) != 3 {
+	if d.Schema != "portcullis.audit/v1" || d.Version != "1.2.3" || len(d.Targets) != len(fixtures()) {
 		t.Fatalf("document: %+v", d)
 	}
 	w := d.Targets[1]
-	if w.Grade.Letter != "F" || len(w.Findings) != 10 || w.Findings[3].Evidence != hostileEvidence || w.DurationMS != 2500 ||
-		w.Certificate == nil || w.Certificate.DaysLeft != -3 || !w.Audited {
+	if w.Grade == nil || w.Grade.Letter != "F" || len(w.Findings) != 10 || w.Findings[3].Evidence != hostileEvidence || w.DurationMS != 2500 ||
+		w.Certificate == nil || w.Certificate.DaysLeft != -3 || !w.Audited || w.Status != Partial {
 		t.Errorf("weak target: %+v", w)
 	}
 	if f := w.Findings[1]; f.Title == "" || f.Category != rules.Redirect || f.Fix == "" || len(f.References) == 0 || f.Severity != rules.High {
@@ -171,20 +180,61 @@ func TestJSONRoundTrip(t *testing.T) {
 	if f := w.Findings[8]; f.Rule != "x.experimental" || f.Title != "" || f.References == nil {
 		t.Errorf("unknown rule: %+v", f)
 	}
-	if dn := d.Targets[2]; dn.Audited || dn.Certificate != nil || len(dn.Errors) != 2 || dn.Findings == nil {
+	// The target nothing answered: not audited, and no grade at all
+	// (its report carries the A+ that grading no findings gives).
+	if dn := d.Targets[2]; dn.Audited || dn.Status != NotAudited || dn.Grade != nil || dn.Certificate != nil || len(dn.Errors) != 2 || dn.Findings == nil ||
+		dn.ChecklistCounts != (Counts{NotVerified: 10}) {
 		t.Errorf("down target: %+v", dn)
 	}
-	// Arrays are never null; only certificate may be.
+	// Each checklist item: its state, with evidence, rules or a reason.
+	item := func(tr TargetReport, c rules.Category) ChecklistItem {
+		for _, it := range tr.Checklist {
+			if it.Category == c {
+				return it
+			}
+		}
+		t.Fatalf("%s: no %s item", tr.Target, c)
+		return ChecklistItem{}
+	}
+	for _, tc := range []struct {
+		target int
+		cat    rules.Category
+		want   ChecklistItem
+	}{
+		{0, rules.SecurityTxt, ChecklistItem{State: Verified, Evidence: []string{"https://hardened.test/.well-known/security.txt → 200, text/plain; charset=utf-8",
+			"Contact: mailto:security@hardened.test", "Expires: 2027-12-28T00:00:00Z"}, Rules: []string{}}},
+		{1, rules.SecurityTxt, ChecklistItem{State: NotVerified, Reason: NotFetched, Detail: "GET https://weak.test/.well-known/security.txt failed: timeout", Evidence: []string{}, Rules: []string{}}},
+		{1, rules.Cookies, ChecklistItem{State: Failed, Evidence: []string{"sessionid (set on /): Path=/", "csrftoken (set on /login): Path=/"}, Rules: []string{"cookie.secure-missing"}}},
+		{3, rules.HSTS, ChecklistItem{State: NotVerified, Reason: NotApplicable, Evidence: []string{}, Rules: []string{},
+			Detail: "no HSTS for localhost: right for a localhost name — Chromium ignores it there, but Firefox and Safari would pin every local app on localhost to HTTPS"}},
+		{3, rules.Cookies, ChecklistItem{State: NotVerified, Reason: NothingToJudge, Detail: "no fetched page set a cookie (/)", Evidence: []string{}, Rules: []string{}}},
+		{3, rules.Content, ChecklistItem{State: NotVerified, Reason: NothingToJudge, Detail: "no fetched page is HTML (/: application/json)", Evidence: []string{}, Rules: []string{}}},
+		{4, rules.TLS, ChecklistItem{State: Failed, Evidence: []string{}, Rules: []string{"tls.no-https"}}},
+		{4, rules.Certificate, ChecklistItem{State: NotVerified, Reason: NotFetched, Detail: "the site is not served over HTTPS (tls.no-https)", Evidence: []string{}, Rules: []string{}}},
+	} {
+		got := item(d.Targets[tc.target], tc.cat)
+		tc.want.Category, tc.want.Item = tc.cat, checkText(tc.cat)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s, %s:\n got %+v\nwant %+v", d.Targets[tc.target].Target, tc.cat, got, tc.want)
+		}
+	}
+	if p := d.Targets[4]; p.Grade == nil || p.Grade.Letter != "F" || !p.Audited || p.Status != Complete || p.ChecklistCounts != (Counts{Failed: 2, NotVerified: 8}) {
+		t.Errorf("HTTP-only target: %+v", p)
+	}
+	// Arrays are never null; only certificate and grade may be.
 	var raw struct {
 		Targets []map[string]json.RawMessage `json:"targets"`
 	}
 	json.Unmarshal([]byte(out), &raw)
 	for i, tgt := range raw.Targets {
 		for k, v := range tgt {
-			if string(v) == "null" && k != "certificate" {
+			if string(v) == "null" && k != "certificate" && k != "grade" {
 				t.Errorf("target %d: %s is null", i, k)
 			}
 		}
+	}
+	if string(raw.Targets[2]["grade"]) != "null" || string(raw.Targets[2]["status"]) != `"not-audited"` {
+		t.Errorf("down target: grade %s, status %s", raw.Targets[2]["grade"], raw.Targets[2]["status"])
 	}
 	if strings.Contains(out, "<script>") {
 		t.Error("JSON carries a raw <script> (the encoder should escape < for HTML safety)")
@@ -206,8 +256,11 @@ func TestHTMLEscapes(t *testing.T) {
 		`<span class="badge g-aplus">A&#43;</span>`,
 		`<span class="badge g-f">F</span>`,
 		`<span class="badge g-none">not audited</span>`,
-		`<li class="ok">HTTP requests are redirected to HTTPS</li>`,
-		`<li class="fail">HTTP requests are redirected to HTTPS`,
+		`<li class="ok">HTTP requests are redirected to HTTPS — verified</li>`,
+		`<li class="fail">HTTP requests are redirected to HTTPS — <strong>failed</strong>`,
+		`<li class="unverified">A valid, current security.txt is published — <strong>not verified</strong>, not fetched: GET https://weak.test/.well-known/security.txt failed: timeout</li>`,
+		`<li><strong>Checklist:</strong> 2 verified, 7 failed, 1 not verified</li>`,
+		`<td>0 verified, 0 failed, 10 not verified</td>`,
 		"<code>max-age</code>",
 		`<a href="https://`,
 		"Generated by portcullis 1.2.3 on 2026-11-23T10:00:00Z.",
@@ -252,13 +305,20 @@ func TestMarkdown(t *testing.T) {
 	t.Parallel()
 	out := render(t, "markdown", fixtures())
 	for _, want := range []string{
-		"# Security review: 3 targets\n",
-		"| hardened.test | A+ | 100 | 0 | 0 | 0 | 0 | 2 |\n",
-		"| weak.test | F | 0 | 1 | 2 | 3 | 3 | 1 |\n",
-		"| down.test:8443 | not audited | - | 0 | 0 | 0 | 0 | 0 |\n",
-		"- [x] HTTP requests are redirected to HTTPS\n",
-		"- [ ] HTTP requests are redirected to HTTPS\n  - **high** `redirect.missing`: http://weak.test/ answers 200 without redirecting\n",
-		"- [x] A valid, current security.txt is published\n",
+		"# Security review: 5 targets\n",
+		"| hardened.test | A+ | 100 | 10 verified, 0 failed, 0 not verified | 0 | 0 | 0 | 0 | 2 |\n",
+		"| weak.test | F | 0 | 2 verified, 7 failed, 1 not verified | 1 | 2 | 3 | 3 | 1 |\n",
+		"| down.test:8443 | not audited | - | 0 verified, 0 failed, 10 not verified | 0 | 0 | 0 | 0 | 0 |\n",
+		"| plain.test | F | 40 | 0 verified, 2 failed, 8 not verified | 1 | 1 | 0 | 0 | 0 |\n",
+		"- **Checklist:** 2 verified, 7 failed, 1 not verified\n",
+		"- [x] HTTP requests are redirected to HTTPS — verified\n",
+		"- [ ] HTTP requests are redirected to HTTPS — **failed**\n  - **high** `redirect.missing`: http://weak.test/ answers 200 without redirecting\n",
+		"- [x] A valid, current security.txt is published — verified\n",
+		"- [ ] A valid, current security.txt is published — **not verified**, not fetched: GET https://weak.test/.well-known/security.txt failed: timeout\n",
+		"- [ ] Cookies have the Secure flag, HttpOnly where they hold a session, and SameSite — **not verified**, nothing to judge: no fetched page set a cookie (/)\n",
+		"- [ ] HTTPS is enforced with a valid HSTS header (a year's max-age, subdomains included) — **not verified**, not applicable: no HSTS for localhost",
+		"- `Origin: https://portcullis-audit.invalid → no Access-Control-Allow-Origin`\n",
+		"- `https://hardened.test/.well-known/security.txt → 200, text/plain; charset=utf-8`\n",
 		"#### Redirects\n\n**HTTP requests are redirected to HTTPS.** Visitors",
 		"- `redirect.missing`: Plain HTTP is served without redirecting to HTTPS\n",
 		"Noted (informational):\n\n- `header.corp-missing`: Cross-Origin-Resource-Policy is not set\n",
@@ -269,7 +329,7 @@ func TestMarkdown(t *testing.T) {
 		"**References:** <https://",
 		"1. **Critical:** ",
 		"- GET https://down.test:8443/: dial tcp 127.0.0.1:8443: connect: connection refused\n",
-		"_Not verified: the target could not be audited._\n",
+		"_Not verified: the target could not be audited (see Errors)._\n",
 		"_Generated by portcullis 1.2.3 on 2026-11-23T10:00:00Z._\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -289,10 +349,18 @@ func TestMarkdown(t *testing.T) {
 		}
 	}
 	// The weak one: redirect, HSTS, cookies, headers, CSP, CORS and the
-	// certificate failed; security.txt, TLS and content hold.
+	// certificate failed; TLS and content hold; security.txt timed out,
+	// so it is neither a measure nor a pass.
 	wv := newReview(weak(), DefaultCategories())
-	if len(wv.Measures) != 3 || wv.Measures[0].Category != rules.SecurityTxt {
-		t.Errorf("weak measures: %+v", wv.Measures)
+	if len(wv.Measures) != 2 || wv.Measures[0].Category != rules.TLS || wv.Measures[1].Category != rules.Content ||
+		wv.Checked != (Counts{Verified: 2, Failed: 7, NotVerified: 1}) {
+		t.Errorf("weak measures: %+v, checklist %v", wv.Measures, wv.Checked)
+	}
+	// Nothing verified: not the HTTP-only site's, not the unreachable one's.
+	for _, r := range []audit.Report{plain(), down()} {
+		if v := newReview(r, DefaultCategories()); len(v.Measures) != 0 {
+			t.Errorf("%s: measures %+v", r.Target, v.Measures)
+		}
 	}
 	// Recommendations: distinct fixes, worst first.
 	var sevs []rules.Severity
@@ -439,24 +507,34 @@ func TestJUnit(t *testing.T) {
 			live++
 		}
 	}
+	secTxt := 0
+	for _, r := range rules.All() {
+		if r.Category == rules.SecurityTxt {
+			secTxt++
+		}
+	}
 	want := []struct {
-		name                     string
-		tests, failures, errors_ int
+		name                              string
+		tests, failures, errors_, skipped int // skipped -1: not counted here
 	}{
-		{"hardened.test", live, 0, 0},
+		{"hardened.test", live, 0, 0, 0},
 		// weak: + x.experimental; failures: cors, redirect, cert, cookie,
 		// csp, hsts max-age, nosniff, x.experimental (hsts.no-preload is
-		// info); + one probe error.
-		{"weak.test", live + 1 + 1, 8, 1},
-		{"down.test:8443", 2, 0, 2},
+		// info); + one probe error; security.txt timed out and CAA was
+		// not looked up: their rules are skipped.
+		{"weak.test", live + 1 + 1, 8, 1, secTxt + len(ruleEvidence)},
+		// down: every rule skipped, and the two probe errors.
+		{"down.test:8443", live + 2, 0, 2, live},
+		{"localhost:8443", live, 2, 0, -1},
+		{"plain.test", live, 2, 0, -1},
 	}
 	if len(d.Suites) != len(want) {
 		t.Fatalf("%d suites", len(d.Suites))
 	}
-	tests, failures, errs := 0, 0, 0
+	tests, failures, errs, skipped := 0, 0, 0, 0
 	for i, w := range want {
 		s := d.Suites[i]
-		nf, ne := 0, 0
+		nf, ne, ns := 0, 0, 0
 		for _, c := range s.Cases {
 			if c.Failure != nil {
 				nf++
@@ -464,16 +542,69 @@ func TestJUnit(t *testing.T) {
 			if c.Error != nil {
 				ne++
 			}
+			if c.Skipped != nil {
+				ns++
+				if c.Failure != nil || c.Error != nil || !strings.HasPrefix(c.Skipped.Message, "not verified: ") {
+					t.Errorf("%s: skipped case %+v", s.Name, c)
+				}
+			}
 		}
-		if s.Name != w.name || s.Tests != w.tests || s.Failures != w.failures || s.Errors != w.errors_ || s.Skipped != 0 ||
-			len(s.Cases) != s.Tests || nf != s.Failures || ne != s.Errors {
-			t.Errorf("suite %d: %s tests=%d failures=%d errors=%d (cases %d, failures %d, errors %d), want %+v",
-				i, s.Name, s.Tests, s.Failures, s.Errors, len(s.Cases), nf, ne, w)
+		if s.Name != w.name || s.Tests != w.tests || s.Failures != w.failures || s.Errors != w.errors_ || (w.skipped >= 0 && s.Skipped != w.skipped) ||
+			len(s.Cases) != s.Tests || nf != s.Failures || ne != s.Errors || ns != s.Skipped {
+			t.Errorf("suite %d: %s tests=%d failures=%d errors=%d skipped=%d (cases %d, failures %d, errors %d, skipped %d), want %+v",
+				i, s.Name, s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Cases), nf, ne, ns, w)
 		}
-		tests, failures, errs = tests+s.Tests, failures+s.Failures, errs+s.Errors
+		tests, failures, errs, skipped = tests+s.Tests, failures+s.Failures, errs+s.Errors, skipped+s.Skipped
 	}
-	if d.Tests != tests || d.Failures != failures || d.Errors != errs {
-		t.Errorf("totals %d/%d/%d, want %d/%d/%d", d.Tests, d.Failures, d.Errors, tests, failures, errs)
+	if d.Tests != tests || d.Failures != failures || d.Errors != errs || d.Skipped != skipped {
+		t.Errorf("totals %d/%d/%d/%d, want %d/%d/%d/%d", d.Tests, d.Failures, d.Errors, d.Skipped, tests, failures, errs, skipped)
+	}
+	// Properties: the status, the grade only when audited, the checklist.
+	props := func(s junitSuite) map[string]string {
+		m := map[string]string{}
+		for _, p := range s.Properties {
+			m[p.Name] = p.Value
+		}
+		return m
+	}
+	if p := props(d.Suites[1]); p["status"] != "partial" || p["grade"] != "F" || p["checklist"] != "2 verified, 7 failed, 1 not verified" {
+		t.Errorf("weak properties %v", p)
+	}
+	if p := props(d.Suites[2]); p["status"] != "not-audited" || p["grade"] != "" || p["score"] != "" || p["checklist"] != "0 verified, 0 failed, 10 not verified" {
+		t.Errorf("down properties %v", p)
+	}
+	// Why a rule was skipped.
+	skip := func(suite int, rule string) string {
+		for _, c := range d.Suites[suite].Cases {
+			if c.Name == rule {
+				if c.Skipped == nil {
+					return ""
+				}
+				return c.Skipped.Message
+			}
+		}
+		return "no such case"
+	}
+	for _, tc := range []struct {
+		suite      int
+		rule, want string
+	}{
+		{1, "securitytxt.expired", "not verified: not fetched: GET https://weak.test/.well-known/security.txt failed: timeout"},
+		{1, "cert.caa-missing", "not verified: not fetched: the CAA records were not looked up"},
+		{1, "cert.expiring", ""}, // the certificate was read: passed
+		{3, "hsts.max-age-short", "not verified: not applicable: no HSTS for localhost: right for a localhost name"},
+		{3, "hsts.local-host", ""}, // its informational finding is the evidence
+		{3, "cookie.secure-missing", "not verified: nothing to judge: no fetched page set a cookie (/)"},
+		{3, "redirect.http-form-action", "not verified: nothing to judge: no fetched page is HTML (/: application/json)"},
+		{3, "tls.no-tls13", "not verified: not fetched: the TLS enumeration did not run"},
+		{3, "securitytxt.missing", ""},
+		{4, "cert.expired", "not verified: not fetched: the site is not served over HTTPS (tls.no-https)"},
+		{4, "redirect.not-permanent", ""}, // the plain-HTTP answer was observed
+		{2, "redirect.missing", "not verified: not fetched: the target could not be audited (see errors)"},
+	} {
+		if got := skip(tc.suite, tc.rule); (tc.want == "" && got != "") || !strings.HasPrefix(got, tc.want) {
+			t.Errorf("%s %s: skipped %q, want %q", d.Suites[tc.suite].Name, tc.rule, got, tc.want)
+		}
 	}
 	// The failure of the cookie rule: first message, worst severity, both
 	// findings and the hostile evidence intact in the text.
@@ -568,8 +699,29 @@ func TestSARIF(t *testing.T) {
 			}
 		}
 	}
-	if run.Invocations[0].ExecutionSuccessful || len(run.Invocations[0].Notifications) != 3 {
-		t.Errorf("invocation: %+v", run.Invocations)
+	// Notifications: each probe error; each item not verified of an
+	// audited target, with its reason; each target not audited.
+	wantNotes := 0
+	for _, r := range fixtures() {
+		wantNotes += len(r.Errors)
+		if !Audited(r) {
+			wantNotes++
+			continue
+		}
+		wantNotes += countStates(checklist(r, DefaultCategories())).NotVerified
+	}
+	inv := run.Invocations[0]
+	if inv.ExecutionSuccessful || len(inv.Notifications) != wantNotes {
+		t.Errorf("invocation: %d notifications, want %d: %+v", len(inv.Notifications), wantNotes, inv)
+	}
+	if n := inv.Notifications[1]; n.Level != "note" || n.Properties == nil || n.Properties.Reason != NotFetched || n.Properties.Category != rules.SecurityTxt ||
+		n.Message.Text != "weak.test: not verified: A valid, current security.txt is published: not fetched: GET https://weak.test/.well-known/security.txt failed: timeout" {
+		t.Errorf("not-verified notification: %+v", n)
+	}
+	// The run's properties: status, grade (none when not audited), counts.
+	if ts := run.Properties.Targets; len(ts) != len(fixtures()) || ts[2].Status != NotAudited || ts[2].Grade != "" || ts[2].Score != nil ||
+		ts[1].Status != Partial || ts[1].Grade != "F" || ts[1].ChecklistCounts != (Counts{Verified: 2, Failed: 7, NotVerified: 1}) {
+		t.Errorf("run properties: %+v", run.Properties)
 	}
 	if got := run.Results[4].Locations[0].PhysicalLocation.ArtifactLocation.URI; got != "https://weak.test" {
 		t.Errorf("finding without a target: uri %q", got)
@@ -621,7 +773,7 @@ func TestEvaluatedCategories(t *testing.T) {
 	r := hardened()
 	r.Findings = append(r.Findings, finding("tls.legacy-protocol", "TLS 1.0 is offered", "", ""))
 	v := newReview(r, DefaultCategories())
-	if i := slices.IndexFunc(v.Checklist, func(c checkItem) bool { return strings.Contains(c.Text, "TLS") }); i < 0 || v.Checklist[i].OK {
+	if i := slices.IndexFunc(v.Checklist, func(c checkItem) bool { return strings.Contains(c.Text, "TLS") }); i < 0 || v.Checklist[i].State != Failed {
 		t.Errorf("TLS failure in checklist: %+v", v.Checklist)
 	}
 }

@@ -22,6 +22,19 @@ type (
 		Tool        sarifTool         `json:"tool"`
 		Invocations []sarifInvocation `json:"invocations"`
 		Results     []sarifResult     `json:"results"`
+		Properties  sarifRunProps     `json:"properties"`
+	}
+	// sarifRunProps is the run's property bag: each target's status,
+	// grade and checklist counts.
+	sarifRunProps struct {
+		Targets []sarifTarget `json:"targets"`
+	}
+	sarifTarget struct {
+		Target          string `json:"target"`
+		Status          Status `json:"status"`
+		Grade           string `json:"grade,omitempty"` // absent when not audited
+		Score           *int   `json:"score,omitempty"` // absent when not audited
+		ChecklistCounts Counts `json:"checklist_counts"`
 	}
 	sarifTool struct {
 		Driver sarifDriver `json:"driver"`
@@ -57,8 +70,17 @@ type (
 		Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
 	}
 	sarifNotification struct {
-		Level   string    `json:"level"`
-		Message sarifText `json:"message"`
+		Level      string          `json:"level"`
+		Message    sarifText       `json:"message"`
+		Properties *sarifNoteProps `json:"properties,omitempty"`
+	}
+	// sarifNoteProps says which checklist item a notification is about.
+	sarifNoteProps struct {
+		Target   string         `json:"target"`
+		Category rules.Category `json:"category,omitempty"`
+		State    State          `json:"state"`
+		Reason   Reason         `json:"reason,omitempty"`
+		Detail   string         `json:"detail,omitempty"`
 	}
 	sarifResult struct {
 		RuleID     string           `json:"ruleId"`
@@ -97,7 +119,11 @@ const InformationURI = "https://github.com/portcullis/portcullis"
 // scanning); each finding is a result whose location is the finding's
 // URL, or https:// and the target. Levels: critical and high are "error",
 // medium "warning", low and info "note". Probe errors are tool execution
-// notifications, and make executionSuccessful false.
+// notifications, and make executionSuccessful false. So is what the audit
+// could not verify, at level "note": a target not audited, and each
+// checklist item not verified (with its reason in the message and in the
+// notification's properties). The run's properties give each target's
+// status, grade and checklist counts.
 func SARIF(w io.Writer, reps []audit.Report, m Meta) error {
 	if err := validate(reps); err != nil {
 		return err
@@ -115,11 +141,29 @@ func SARIF(w io.Writer, reps []audit.Report, m Meta) error {
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleOf(rule))
 	}
 	inv := &run.Invocations[0]
+	run.Properties.Targets = []sarifTarget{}
 	for _, r := range reps {
 		for _, e := range r.Errors {
 			inv.ExecutionSuccessful = false
 			inv.Notifications = append(inv.Notifications, sarifNotification{Level: "error", Message: sarifText{r.Target + ": " + e}})
 		}
+		items := checklist(r, m.Categories)
+		st := sarifTarget{Target: r.Target, Status: StatusOf(r), ChecklistCounts: countStates(items)}
+		if Audited(r) {
+			st.Grade, st.Score = r.Grade.Letter, &r.Grade.Score
+			for _, it := range items {
+				if it.State == NotVerified {
+					inv.Notifications = append(inv.Notifications, sarifNotification{Level: "note",
+						Message:    sarifText{r.Target + ": not verified: " + it.Text + ": " + it.Why()},
+						Properties: &sarifNoteProps{Target: r.Target, Category: it.Category, State: it.State, Reason: it.Reason, Detail: it.Detail}})
+				}
+			}
+		} else {
+			inv.Notifications = append(inv.Notifications, sarifNotification{Level: "note",
+				Message:    sarifText{r.Target + ": not audited: no grade, and no checklist item verified (see the errors)"},
+				Properties: &sarifNoteProps{Target: r.Target, State: NotVerified, Reason: NotFetched, Detail: notAudited.detail}})
+		}
+		run.Properties.Targets = append(run.Properties.Targets, st)
 		for _, f := range r.Findings {
 			res := sarifResult{
 				RuleID: f.Rule, RuleIndex: index[f.Rule], Level: sarifLevel(f.Severity),

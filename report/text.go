@@ -11,34 +11,37 @@ import (
 )
 
 // Text writes the reports for a terminal: per target the grade, the
-// certificate, the caps, the errors and every finding with its evidence
-// and fix; then, when there are several targets, one summary line each.
+// certificate, the checklist counts and each item not verified with its
+// reason, the caps, the errors and every finding with its evidence and
+// fix; then, when there are several targets, one summary line each.
 // Text from the audited site is shown with control characters escaped.
 // Meta is not printed.
 func Text(w io.Writer, reps []audit.Report, m Meta) error {
+	m = m.withDefaults()
 	bw := bufio.NewWriter(w)
 	for i, r := range reps {
 		if i > 0 {
 			fmt.Fprintln(bw)
 		}
-		textTarget(bw, r)
+		textTarget(bw, r, checklist(r, m.Categories))
 	}
 	if len(reps) > 1 {
 		fmt.Fprintln(bw)
 		fmt.Fprintln(bw, "summary:")
 		for _, r := range reps {
 			if !Audited(r) {
-				fmt.Fprintf(bw, "  %-2s  not audited  %s  (%d errors)\n", "-", visible(r.Target), len(r.Errors))
+				fmt.Fprintf(bw, "  %-2s  not audited  %s  (%d errors); checklist %s\n", "-", visible(r.Target), len(r.Errors), countStates(checklist(r, m.Categories)))
 				continue
 			}
-			fmt.Fprintf(bw, "  %-2s  %3d/100  %s  %s\n", letterOf(r.Grade), r.Grade.Score, visible(r.Target), countsText(sevCounts(r.Findings)))
+			fmt.Fprintf(bw, "  %-2s  %3d/100  %s  %s; checklist %s\n", letterOf(r.Grade), r.Grade.Score, visible(r.Target), countsText(sevCounts(r.Findings)),
+				countStates(checklist(r, m.Categories)))
 		}
 	}
 	return bw.Flush()
 }
 
 // textTarget writes one target's report.
-func textTarget(w io.Writer, r audit.Report) {
+func textTarget(w io.Writer, r audit.Report, items []checkItem) {
 	if Audited(r) {
 		fmt.Fprintf(w, "%s  grade %s (%d/100)  in %s\n", visible(r.Target), r.Grade.Letter, r.Grade.Score, r.Duration.Round(time.Millisecond))
 	} else {
@@ -46,6 +49,15 @@ func textTarget(w io.Writer, r audit.Report) {
 	}
 	if c := r.Cert; c != nil {
 		fmt.Fprintf(w, "  certificate: %s\n", certLine(c))
+	}
+	for _, l := range deploymentText(r) { // CDN, origin, CAA, pins (deployment.go)
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+	fmt.Fprintf(w, "  checklist: %s\n", countStates(items))
+	for _, it := range items {
+		if it.State == NotVerified && Audited(r) {
+			fmt.Fprintf(w, "    not verified: %s: %s\n", it.Text, visible(it.Why()))
+		}
 	}
 	for _, cap := range r.Grade.Caps {
 		fmt.Fprintf(w, "  capped by %s\n", visible(cap))

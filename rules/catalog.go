@@ -18,6 +18,7 @@ const (
 	rfc9110    = "https://www.rfc-editor.org/rfc/rfc9110"
 	rfc9116    = "https://www.rfc-editor.org/rfc/rfc9116"
 	rfc9325    = "https://www.rfc-editor.org/rfc/rfc9325"
+	rfc8659    = "https://www.rfc-editor.org/rfc/rfc8659"
 	rfc6265bis = "https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis"
 
 	hstsPreload     = "https://hstspreload.org/"
@@ -119,6 +120,18 @@ var catalog = []Rule{
 			owaspTLS,
 			mdnRedirects,
 			djangoSettings + "#secure-ssl-redirect",
+		},
+	},
+	{
+		ID: "redirect.http-unreachable", Category: Redirect, Severity: Low,
+		Title:       "Plain HTTP does not answer, so typed addresses get no redirect",
+		Description: "Nothing answers `http://` on the port users reach by typing the bare name, so a browser that tries plain HTTP first (every one without HTTPS-first mode, for a name not yet pinned by HSTS) shows a connection error instead of being redirected to HTTPS. It is low, not higher: nothing is served in clear text, an attacker on the network can answer port 80 whether or not the server does (only preloaded HSTS stops that), hstspreload.org accepts a site that does not listen on port 80, and an API may refuse plain HTTP on purpose.",
+		Fix:         "Listen on port 80 and answer every request with a permanent redirect to the same URL on `https://` (portcullis does this on its HTTP listener); leave it closed only for an API whose clients never type its address.",
+		References: []string{
+			rfc6797 + "#section-7.2",
+			hstsPreload,
+			"https://blog.chromium.org/2021/03/a-safer-default-for-navigation-https.html",
+			mdnRedirects,
 		},
 	},
 	{
@@ -470,6 +483,17 @@ var catalog = []Rule{
 			owaspHeaders,
 		},
 	},
+	{
+		ID: "header.cache-shared-private", Category: Headers, Severity: High,
+		Title:       "A shared cache may store a response that sets a cookie or is private",
+		Description: "A response that sets a cookie allows shared caches to store it (`Cache-Control: public`, `s-maxage`, or `max-age` without `private`), or a sensitive page is marked `public`, so a CDN or caching proxy can serve one visitor's session cookie or page to the next. Behind a CDN, a cookie-setting response without `private` or `no-store` depends on the CDN's defaults not to be shared.",
+		Fix:         "Send `Cache-Control: private, no-store` (Django: `never_cache`) on every response that sets a cookie and on pages for one user, and let the CDN cache only static, cookie-free responses.",
+		References: []string{
+			"https://www.rfc-editor.org/rfc/rfc9111#section-5.2.2.7",
+			"https://www.rfc-editor.org/rfc/rfc9111#section-3",
+			owaspSession,
+		},
+	},
 
 	// ---- csp ----
 	{
@@ -667,9 +691,9 @@ var catalog = []Rule{
 
 	// ---- securitytxt ----
 	{
-		ID: "securitytxt.missing", Category: SecurityTxt, Severity: Info,
+		ID: "securitytxt.missing", Category: SecurityTxt, Severity: Low,
 		Title:       "No security.txt file",
-		Description: "`/.well-known/security.txt` does not exist, so researchers who find a vulnerability have no published way to report it and may give up or disclose it publicly.",
+		Description: "`/.well-known/security.txt` does not exist, so researchers who find a vulnerability have no published way to report it and may give up or disclose it publicly. RFC 9116 exists so that reporters can find the right contact; an audit of a loopback host, which no outside reporter can reach, reports its absence as informational.",
 		Fix:         "Publish `/.well-known/security.txt` with at least `Contact` and `Expires` fields; portcullis can serve it from configuration.",
 		References: []string{
 			rfc9116,
@@ -733,6 +757,17 @@ var catalog = []Rule{
 	},
 
 	// ---- tls ----
+	{
+		ID: "tls.no-https", Category: TLS, Severity: Critical,
+		Title:       "The site is not served over HTTPS",
+		Description: "Nothing answers HTTPS while the site is served over plain HTTP, so every page, form and cookie, credentials included, crosses the network in clear text where anyone on the path can read and change it. Browsers mark such pages Not Secure, and none of the HTTPS protections (HSTS, Secure cookies, the certificate) can apply.",
+		Fix:         "Serve the site over HTTPS with a certificate from a public CA (portcullis obtains one through ACME), then redirect plain HTTP to it and add HSTS.",
+		References: []string{
+			owaspTLS,
+			"https://developer.mozilla.org/en-US/observatory/docs/tests_and_scoring",
+			"https://www.rfc-editor.org/rfc/rfc8555",
+		},
+	},
 	{
 		ID: "tls.legacy-protocol", Category: TLS, Severity: High,
 		Title:       "Legacy protocol version enabled (SSL 3.0, TLS 1.0 or 1.1)",
@@ -945,6 +980,37 @@ var catalog = []Rule{
 			owaspCS + "Key_Management_Cheat_Sheet.html",
 		},
 	},
+	{
+		ID: "cert.caa-missing", Category: Certificate, Severity: Low,
+		Title:       "No CAA record restricts which CAs may issue certificates",
+		Description: "Neither the name nor any parent domain publishes a CAA record (RFC 8659), so every publicly trusted CA may issue a certificate for the site. A CAA record limits mis-issuance, by a careless CA or through a hijacked validation, to the CAs you use.",
+		Fix:         "Publish a CAA record naming your CA on the registrable domain, for example `example.com. CAA 0 issue \"letsencrypt.org\"`, and an `iodef` address for reports.",
+		References: []string{
+			rfc8659,
+			"https://letsencrypt.org/docs/caa/",
+			"https://sslmate.com/caa/",
+		},
+	},
+	{
+		ID: "cert.caa-mismatch", Category: Certificate, Severity: High,
+		Title:       "CAA records do not allow the CA that issued the certificate",
+		Description: "The domain's CAA records allow other CAs than the one that issued the served certificate, so that CA must refuse the next renewal and the site breaks when the certificate expires. Either the records are wrong or the certificate came from a CA you did not mean to use.",
+		Fix:         "Add the issuing CA's identifier to the CAA records (`issue`, and `issuewild` for a wildcard certificate), or move to a CA the records allow.",
+		References: []string{
+			rfc8659 + "#section-4",
+			"https://letsencrypt.org/docs/caa/",
+		},
+	},
+	{
+		ID: "cert.caa-unknown-issuer", Category: Certificate, Severity: Info,
+		Title:       "The certificate's CA could not be matched to a CAA identifier",
+		Description: "CAA records restrict issuance, but portcullis does not know the CAA identifier of the CA that issued the served certificate, so it cannot tell whether the records allow its renewal.",
+		Fix:         "Look up the CA's CAA identifier in its documentation and check that the `issue` records list it.",
+		References: []string{
+			rfc8659 + "#section-4.2",
+			"https://sslmate.com/caa/",
+		},
+	},
 
 	// ---- content ----
 	{
@@ -977,6 +1043,40 @@ var catalog = []Rule{
 		References: []string{
 			"https://www.w3.org/TR/SRI/",
 			owaspCS + "Third_Party_Javascript_Management_Cheat_Sheet.html",
+		},
+	},
+
+	// ---- cdn ----
+	{
+		ID: "cdn.origin-plain-http", Category: CDN, Severity: High,
+		Title:       "The origin server answers over plain HTTP",
+		Description: "The origin behind the CDN serves the site over unencrypted HTTP, so the CDN-to-origin hop may cross the internet in clear text, and anyone who finds the origin's address can reach the site around the CDN and the protections it applies.",
+		Fix:         "Serve the origin over HTTPS only, make the CDN connect over HTTPS and validate the certificate (Cloudflare Full (strict), CloudFront HTTPS Only), and accept connections only from the CDN (firewall, authenticated origin pulls).",
+		References: []string{
+			"https://developers.cloudflare.com/ssl/origin-configuration/ssl-modes/full-strict/",
+			"https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-cloudfront-to-custom-origin.html",
+			owaspTLS,
+		},
+	},
+	{
+		ID: "cdn.origin-cert-invalid", Category: CDN, Severity: High,
+		Title:       "The origin server's certificate is invalid",
+		Description: "The origin presents a certificate that is expired, for another name, self-signed or not trusted, so a CDN that validates it fails, and a CDN that does not validate it cannot tell the origin from an attacker on the path between them.",
+		Fix:         "Give the origin a valid certificate for the site's name (from ACME, or from the CDN's origin CA, whose root you then pass to `--ca`) and make the CDN validate it.",
+		References: []string{
+			"https://developers.cloudflare.com/ssl/origin-configuration/ssl-modes/full-strict/",
+			"https://www.rfc-editor.org/rfc/rfc9525",
+			owaspTLS,
+		},
+	},
+	{
+		ID: "cdn.header-mismatch", Category: CDN, Severity: Low,
+		Title:       "The CDN drops or rewrites the origin's security headers",
+		Description: "Security headers differ between the origin and the edge. A header the origin sends and the edge drops or rewrites never reaches browsers as configured, and one that only the edge adds is missing whenever the origin is reached directly or the CDN's configuration changes.",
+		Fix:         "Set each security header in one place and make the CDN pass the origin's headers through unchanged (check its header transform, page and caching rules).",
+		References: []string{
+			owaspHeaders,
+			rfc9110 + "#section-7.6",
 		},
 	},
 }

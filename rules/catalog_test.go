@@ -138,7 +138,7 @@ func TestRequiredRules(t *testing.T) {
 		"host.unrestricted", "host.invalid-pattern",
 		"proxy.trust-all", "proxy.forwarded-spoofable", "proxy.underscore-headers", "proxy.unsafe-methods",
 		"redirect.missing", "redirect.not-permanent", "redirect.not-same-host-first",
-		"redirect.downgrade", "redirect.cross-site", "redirect.chain-long", "redirect.http-form-action",
+		"redirect.downgrade", "redirect.cross-site", "redirect.chain-long", "redirect.http-form-action", "redirect.http-unreachable",
 		"hsts.missing", "hsts.max-age-short", "hsts.no-subdomains", "hsts.no-preload",
 		"hsts.preload-ineligible", "hsts.multiple", "hsts.invalid", "hsts.over-http", "hsts.local-host",
 		"cookie.secure-missing", "cookie.httponly-missing", "cookie.samesite-missing",
@@ -147,6 +147,7 @@ func TestRequiredRules(t *testing.T) {
 		"header.referrer-policy-missing", "header.referrer-policy-unsafe", "header.referrer-policy-invalid",
 		"header.coop-missing", "header.coop-invalid", "header.corp-missing",
 		"header.xss-protection-enabled", "header.permissions-policy-missing", "header.server-version",
+		"header.cache-shared-private",
 		"csp.missing", "csp.unsafe-inline", "csp.unsafe-eval", "csp.wildcard-source", "csp.scheme-source",
 		"csp.object-src-missing", "csp.base-uri-missing", "csp.frame-ancestors-missing",
 		"csp.report-only-only", "csp.invalid", "csp.strict-dynamic-without-nonce",
@@ -155,11 +156,13 @@ func TestRequiredRules(t *testing.T) {
 		"csrf.cross-origin-unprotected",
 		"securitytxt.missing", "securitytxt.invalid", "securitytxt.expired", "securitytxt.expires-too-far",
 		"securitytxt.canonical-mismatch", "securitytxt.not-https", "securitytxt.contact-missing",
-		"tls.legacy-protocol", "tls.no-tls13", "tls.weak-cipher", "tls.cbc-cipher",
+		"tls.no-https", "tls.legacy-protocol", "tls.no-tls13", "tls.weak-cipher", "tls.cbc-cipher",
 		"tls.no-forward-secrecy", "tls.weak-dh", "tls.must-staple-unmet", "tls.no-ocsp-stapling", "tls.no-h2", "tls.no-server-preference", "tls.weak-profile",
 		"cert.expired", "cert.expiring", "cert.hostname-mismatch", "cert.untrusted", "cert.self-signed",
 		"cert.weak-key", "cert.weak-signature", "cert.pin-mismatch", "cert.key-permissions",
+		"cert.caa-missing", "cert.caa-mismatch", "cert.caa-unknown-issuer",
 		"content.mixed-active", "content.mixed-passive", "content.sri-missing",
+		"cdn.origin-plain-http", "cdn.origin-cert-invalid", "cdn.header-mismatch",
 	}
 	for _, id := range required {
 		if _, ok := Get(id); !ok {
@@ -194,7 +197,9 @@ func TestSeverityAnchors(t *testing.T) {
 		"tls.no-ocsp-stapling":              Info,
 		"tls.must-staple-unmet":             High,
 		"tls.no-server-preference":          Info,
-		"securitytxt.missing":               Info,
+		"securitytxt.missing":               Low,
+		"redirect.http-unreachable":         Low,
+		"tls.no-https":                      Critical,
 	} {
 		if got := MustGet(id).Severity; got != want {
 			t.Errorf("%s: severity %s, want %s", id, got, want)
@@ -231,7 +236,7 @@ func TestDjangoMapping(t *testing.T) {
 
 func TestCategories(t *testing.T) {
 	cats := Categories()
-	want := []Category{Hosts, Proxy, Redirect, HSTS, Cookies, Headers, CSP, Permissions, CORS, CSRF, SecurityTxt, TLS, Certificate, Content}
+	want := []Category{Hosts, Proxy, Redirect, HSTS, Cookies, Headers, CSP, Permissions, CORS, CSRF, SecurityTxt, TLS, Certificate, Content, CDN}
 	if !slices.Equal(cats, want) {
 		t.Fatalf("Categories() = %v, want %v", cats, want)
 	}

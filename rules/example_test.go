@@ -61,5 +61,5 @@ func ExampleAll() {
 	// Output:
 	// Hosts: 2 rules
 	// Trusted proxies and forwarding: 4 rules
-	// Redirects: 7 rules
+	// Redirects: 8 rules
 }

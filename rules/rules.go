@@ -100,6 +100,7 @@ const (
 	TLS         Category = "tls"
 	Certificate Category = "certificate"
 	Content     Category = "content"
+	CDN         Category = "cdn"
 )
 
 // categoryDesc describes one category.
@@ -126,6 +127,7 @@ var categoryInfo = []categoryDesc{
 	{TLS, "tls", "TLS", "Protocol versions, cipher suites and key exchange."},
 	{Certificate, "cert", "Certificates", "The server certificate, its chain and the private key file."},
 	{Content, "content", "Page content", "Resources and forms referenced by HTML pages."},
+	{CDN, "cdn", "CDN and origin", "The origin server behind a CDN or caching proxy, compared with the edge that browsers reach."},
 }
 
 // Categories returns all categories in display order.

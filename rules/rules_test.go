@@ -73,7 +73,7 @@ func TestAllSortedAndCopied(t *testing.T) {
 	if !sortedOK {
 		t.Error("All() is not sorted by category order, then ID")
 	}
-	if all[0].Category != Hosts || all[len(all)-1].Category != Content {
+	if all[0].Category != Hosts || all[len(all)-1].Category != CDN {
 		t.Errorf("All() starts with %s and ends with %s", all[0].Category, all[len(all)-1].Category)
 	}
 	id := all[0].ID

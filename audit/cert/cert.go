@@ -2,23 +2,22 @@
 // `portcullis audit` sees it: trust (system roots, or extra roots given
 // with --ca), host name, validity period and days left, self-signed
 // certificates, key strength, signature algorithms, and SPKI pins
-// ("sha256/BASE64", the form HPKP used, checked by the reviewer instead
-// of served to browsers).
+// ("sha256/BASE64", package spki, checked by the reviewer instead of
+// served to browsers as HPKP was).
 package cert
 
 import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/portcullis/portcullis/rules"
+	"github.com/portcullis/portcullis/spki"
 )
 
 // Options configure Check.
@@ -39,8 +38,11 @@ type Options struct {
 
 // Info describes the leaf certificate, for reports.
 type Info struct {
-	Subject   string    `json:"subject"`
-	Issuer    string    `json:"issuer"`
+	Subject string `json:"subject"`
+	Issuer  string `json:"issuer"`
+	// Names are the DNS names and IP addresses of the subjectAltName
+	// extension; none when the certificate has no such extension (or only
+	// other kinds of names), which browsers reject.
 	Names     []string  `json:"names"`
 	NotBefore time.Time `json:"not_before"`
 	NotAfter  time.Time `json:"not_after"`
@@ -50,23 +52,6 @@ type Info struct {
 	Serial    string    `json:"serial"`
 	SPKI      string    `json:"spki_sha256"` // "sha256/BASE64"
 	Trusted   bool      `json:"trusted"`
-}
-
-// Pin returns the SPKI pin of a certificate: "sha256/" and the base64 of
-// the SHA-256 of its SubjectPublicKeyInfo.
-func Pin(c *x509.Certificate) string {
-	sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
-	return "sha256/" + base64.StdEncoding.EncodeToString(sum[:])
-}
-
-// ValidPin reports whether s has the form of a pin.
-func ValidPin(s string) bool {
-	b64, ok := strings.CutPrefix(s, "sha256/")
-	if !ok {
-		return false
-	}
-	b, err := base64.StdEncoding.DecodeString(b64)
-	return err == nil && len(b) == sha256.Size
 }
 
 // Check judges chain (leaf first, as the server sent it) for host. The
@@ -94,7 +79,7 @@ func Check(host string, chain []*x509.Certificate, o Options) (Info, []rules.Fin
 		NotBefore: leaf.NotBefore, NotAfter: leaf.NotAfter,
 		DaysLeft: int(leaf.NotAfter.Sub(now) / (24 * time.Hour)),
 		KeyType:  keyType(leaf), Signature: leaf.SignatureAlgorithm.String(),
-		Serial: leaf.SerialNumber.Text(16), SPKI: Pin(leaf),
+		Serial: leaf.SerialNumber.Text(16), SPKI: spki.Pin(leaf),
 	}
 
 	inter := x509.NewCertPool()
@@ -121,7 +106,12 @@ func Check(host string, chain []*x509.Certificate, o Options) (Info, []rules.Fin
 		add("cert.untrusted", "the chain does not verify: %v", err)
 	}
 	if err := leaf.VerifyHostname(host); err != nil {
-		add("cert.hostname-mismatch", "the certificate is for %s, not %s", strings.Join(info.Names, ", "), host)
+		if len(info.Names) == 0 {
+			add("cert.hostname-mismatch", "the certificate has no subjectAltName, so it is valid for no host name, %s included: browsers have rejected such certificates since 2017 and ignore the Common Name%s",
+				host, cnNote(leaf.Subject.CommonName))
+		} else {
+			add("cert.hostname-mismatch", "the certificate is for %s, not %s", strings.Join(info.Names, ", "), host)
+		}
 	}
 	switch {
 	case now.After(leaf.NotAfter):
@@ -143,10 +133,18 @@ func Check(host string, chain []*x509.Certificate, o Options) (Info, []rules.Fin
 			add("cert.weak-signature", "%s is signed with %s", describe(i, c), c.SignatureAlgorithm)
 		}
 	}
-	if len(o.Pins) > 0 && !slices.ContainsFunc(chain, func(c *x509.Certificate) bool { return slices.Contains(o.Pins, Pin(c)) }) {
+	if len(o.Pins) > 0 && !slices.ContainsFunc(chain, func(c *x509.Certificate) bool { return slices.Contains(o.Pins, spki.Pin(c)) }) {
 		add("cert.pin-mismatch", "no certificate of the chain matches the pins; the leaf's is %s", info.SPKI)
 	}
 	return info, out
+}
+
+// cnNote quotes a Common Name for a message, "" when there is none.
+func cnNote(cn string) string {
+	if cn == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%q)", cn)
 }
 
 func describe(i int, c *x509.Certificate) string {

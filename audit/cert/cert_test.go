@@ -8,11 +8,12 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"fmt"
 	"math/big"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portcullis/portcullis/spki"
 )
 
 var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -104,9 +105,9 @@ func TestCheck(t *testing.T) {
 			Options{Roots: p.pool}, "cert.self-signed"},
 		{"weak key", []*x509.Certificate{p.leaf(t, leafOpts{names: []string{"example.com"}, key: rsa1024})}, Options{Roots: p.pool}, "cert.weak-key"},
 		{"weak signature", []*x509.Certificate{sha1}, Options{Roots: p.pool}, "cert.untrusted,cert.weak-signature"},
-		{"pin matches the leaf", []*x509.Certificate{good}, Options{Roots: p.pool, Pins: []string{Pin(good)}}, ""},
-		{"pin matches the CA", []*x509.Certificate{good, p.ca}, Options{Roots: p.pool, Pins: []string{Pin(p.ca)}}, ""},
-		{"pin mismatch", []*x509.Certificate{good}, Options{Roots: p.pool, Pins: []string{Pin(p.ca)}}, "cert.pin-mismatch"},
+		{"pin matches the leaf", []*x509.Certificate{good}, Options{Roots: p.pool, Pins: []string{spki.Pin(good)}}, ""},
+		{"pin matches the CA", []*x509.Certificate{good, p.ca}, Options{Roots: p.pool, Pins: []string{spki.Pin(p.ca)}}, ""},
+		{"pin mismatch", []*x509.Certificate{good}, Options{Roots: p.pool, Pins: []string{spki.Pin(p.ca)}}, "cert.pin-mismatch"},
 		{"no certificate", nil, Options{}, "cert.untrusted"},
 	} {
 		tc.o.Now = func() time.Time { return now }
@@ -120,26 +121,34 @@ func TestCheck(t *testing.T) {
 		}
 	}
 	info, _ := Check("example.com", []*x509.Certificate{good}, Options{Roots: p.pool, Now: func() time.Time { return now }})
-	if !info.Trusted || info.KeyType != "ECDSA P-256" || info.DaysLeft != 61 || len(info.Names) != 2 || !ValidPin(info.SPKI) {
+	if !info.Trusted || info.KeyType != "ECDSA P-256" || info.DaysLeft != 61 || len(info.Names) != 2 || !spki.Valid(info.SPKI) {
 		t.Errorf("Info = %+v", info)
 	}
 }
 
-func TestValidPin(t *testing.T) {
+// TestNoSubjectAltName: a certificate whose only name is its subject's
+// Common Name matches no host name (browsers have ignored the CN since
+// 2017), and the finding says so instead of naming an empty list.
+func TestNoSubjectAltName(t *testing.T) {
 	t.Parallel()
-	for s, want := range map[string]bool{
-		"sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=": true,
-		"sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU":  false,
-		"sha1/abc": false, "": false, "sha256/" + strings.Repeat("A", 44): false,
+	p := newPKI(t)
+	rsa2048, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, cn, want string
+	}{
+		{"CN only", "example.com", `the certificate has no subjectAltName, so it is valid for no host name, example.com included: browsers have rejected such certificates since 2017 and ignore the Common Name ("example.com")`},
+		{"no name at all", "", "the certificate has no subjectAltName, so it is valid for no host name, example.com included: browsers have rejected such certificates since 2017 and ignore the Common Name"},
 	} {
-		if ValidPin(s) != want {
-			t.Errorf("ValidPin(%q) = %v", s, !want)
+		leaf := p.leaf(t, leafOpts{subject: tc.cn, key: rsa2048})
+		info, fs := Check("example.com", []*x509.Certificate{leaf}, Options{Roots: p.pool, Now: func() time.Time { return now }})
+		if len(fs) != 1 || fs[0].Rule != "cert.hostname-mismatch" || fs[0].Message != tc.want {
+			t.Errorf("%s: findings %+v\nwant cert.hostname-mismatch: %s", tc.name, fs, tc.want)
+		}
+		if len(info.Names) != 0 || info.KeyType != "RSA 2048" {
+			t.Errorf("%s: Info = %+v", tc.name, info)
 		}
 	}
-}
-
-func ExamplePin() {
-	// The pin of a certificate is what `portcullis audit --pin` compares.
-	fmt.Println(ValidPin("sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="))
-	// Output: true
 }

@@ -17,8 +17,13 @@
 // Some findings cap the letter whatever the score (table Caps): a
 // certificate browsers reject (expired, wrong name, untrusted,
 // self-signed) or an SSL 3.0/TLS 1.0/1.1 handshake caps at F, B or lower;
-// weak ciphers at C; HTTP served without a redirect to HTTPS at C;
-// missing HSTS at B. Any critical finding caps at F.
+// a site served over plain HTTP only (no HTTPS at all) at F, as the MDN
+// HTTP Observatory grades it; weak ciphers at C; HTTP served without a
+// redirect to HTTPS at C; missing HSTS at B. Any critical finding caps at
+// F.
+//
+// A target that could not be audited has no grade: Of is not called for
+// it, and its [Grade] is the zero value (no letter).
 package grade
 
 import (
@@ -42,6 +47,7 @@ var Caps = map[string]string{
 	"cert.untrusted":         "F",
 	"cert.self-signed":       "F",
 	"cert.pin-mismatch":      "F",
+	"tls.no-https":           "F",
 	"tls.legacy-protocol":    "B",
 	"tls.weak-cipher":        "C",
 	"tls.weak-dh":            "B",

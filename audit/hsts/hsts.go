@@ -278,6 +278,13 @@ func Check(o Observation) []rules.Finding {
 	return out
 }
 
+// Local reports whether Check treats host as local (an IP address or a
+// localhost name), where it judges no HSTS policy.
+func Local(host string) bool {
+	ip, name := local(host)
+	return ip || name
+}
+
 // local reports whether host is an IP address, to which browsers never
 // apply HSTS (RFC 6797 section 8.1), or a localhost name, which Chromium
 // ignores (since version 132) but Firefox and Safari pin like any other,

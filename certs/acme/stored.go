@@ -9,6 +9,7 @@ import (
 	"github.com/caddyserver/certmagic"
 
 	"github.com/portcullis/portcullis/certs"
+	"github.com/portcullis/portcullis/spki"
 )
 
 // Stored describes the certificates stored in the storage directory dir
@@ -47,15 +48,16 @@ func Stored(dir string, cas []string, names []string, match func(string) bool, w
 		var best *certs.Info
 		for _, k := range keys {
 			file := filepath.Join(dir, filepath.FromSlash(certmagic.StorageKeys.SiteCert(k, n)))
-			leaf, err := certs.ReadLeaf(file)
+			chain, err := certs.ReadChain(file)
 			if errors.Is(err, certs.ErrNoCertificate) {
 				continue
 			}
 			if err != nil {
 				return nil, nil, err
 			}
-			info := certs.InfoOf(leaf, certs.SourceACME)
-			info.RenewAt = renewAt(leaf, window)
+			info := certs.InfoOf(chain[0], certs.SourceACME)
+			info.RenewAt = renewAt(chain[0], window)
+			info.Pins = spki.Chain(chain)
 			if best == nil || info.NotAfter.After(best.NotAfter) {
 				best = &info
 			}

@@ -7,16 +7,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/portcullis/portcullis/audit"
-	"github.com/portcullis/portcullis/audit/cert"
 	"github.com/portcullis/portcullis/audit/grade"
 	"github.com/portcullis/portcullis/internal/atomicfile"
 	"github.com/portcullis/portcullis/report"
+	"github.com/portcullis/portcullis/rules"
+	"github.com/portcullis/portcullis/spki"
 )
 
 const auditUsage = `usage: portcullis audit [flags] TARGET...
@@ -37,12 +40,14 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 	})
 	var pins []string
 	fs.Func("pin", "sha256/BASE64 SPKI pin the certificate chain must match (repeatable)", func(s string) error {
-		if !cert.ValidPin(s) {
+		if !spki.Valid(s) {
 			return fmt.Errorf("%q is not sha256/ and the base64 of 32 bytes", s)
 		}
 		pins = append(pins, s)
 		return nil
 	})
+	origin := fs.String("origin", "", "HOST[:PORT] of the origin server behind a CDN: audit it under each target's name and compare it with the edge (port: the target's HTTPS port)")
+	dnsServer := fs.String("dns", "", "HOST:PORT of the DNS server asked for CAA records (default: the system's, from /etc/resolv.conf)")
 	httpPort := fs.Int("http-port", 0, "plain-HTTP port of every target (default 80, or the port of an http:// target)")
 	concurrency := fs.Int("concurrency", 8, "targets audited at once")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
@@ -75,6 +80,18 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 			}
 			o.Paths = append(o.Paths, p)
 		}
+	}
+	if *origin != "" {
+		if err := checkHostPort(*origin, false); err != nil {
+			return usageError{"--origin: " + err.Error()}
+		}
+		o.Origin = *origin
+	}
+	if *dnsServer != "" {
+		if err := checkHostPort(*dnsServer, true); err != nil {
+			return usageError{"--dns: " + err.Error()}
+		}
+		o.DNS = *dnsServer
 	}
 	for _, r := range resolve {
 		name, addr, err := parseResolve(r)
@@ -116,6 +133,9 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 		w = &buf
 	}
 	meta := report.Meta{Tool: "portcullis", Version: version, Generated: time.Now()}
+	if o.Origin != "" { // the CDN rules are evaluated only with an origin to compare
+		meta.Categories = append(report.DefaultCategories(), rules.CDN)
+	}
 	if err := report.Write(*format, w, reports, meta); err != nil {
 		return err
 	}
@@ -147,6 +167,22 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// checkHostPort checks HOST[:PORT] (HOST:PORT when portRequired); an
+// IPv6 address is bracketed.
+func checkHostPort(s string, portRequired bool) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		if portRequired || strings.Contains(strings.Trim(s, "[]"), ":") && !strings.HasPrefix(s, "[") {
+			return fmt.Errorf("%q: want HOST:PORT, e.g. 192.0.2.10:443 or [2001:db8::1]:443", s)
+		}
+		host, port = strings.Trim(s, "[]"), "443"
+	}
+	if n, err := strconv.Atoi(port); host == "" || err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q: want HOST:PORT with a port from 1 to 65535", s)
+	}
+	return nil
 }
 
 // parseResolve reads NAME:PORT:ADDR (ADDR may be a bracketed IPv6).

@@ -116,6 +116,9 @@ func TestAuditUsage(t *testing.T) {
 		{[]string{"audit", "--paths", "login", "example.com"}, "does not start with /"},
 		{[]string{"audit", "ftp://example.com"}, "not a URL"},
 		{[]string{"audit", "--progress", "sometimes", "example.com"}, "use auto, always or never"},
+		{[]string{"audit", "--origin", "a:b:c", "example.com"}, "--origin"},
+		{[]string{"audit", "--origin", "192.0.2.1:0", "example.com"}, "--origin"},
+		{[]string{"audit", "--dns", "127.0.0.1", "example.com"}, "--dns"},
 	} {
 		code, _, e := runCLI(t, tc.args...)
 		if code != 2 || !strings.Contains(e, tc.want) {
@@ -291,5 +294,23 @@ func TestAuditInPart(t *testing.T) {
 		if wantErrs > 0 && (!strings.Contains(r.Errors[0], "/broken") || !strings.Contains(e, "audited only in part")) {
 			t.Errorf("the error does not name the page, or stderr does not say why it failed: %q\n%s", r.Errors, e)
 		}
+	}
+}
+
+// TestAuditNotAuditedJSON: a target nothing answers for is "not audited"
+// in JSON too: no grade object (null) and the status says so.
+func TestAuditNotAuditedJSON(t *testing.T) {
+	t.Parallel()
+	_, port, _ := net.SplitHostPort(freeAddr(t))
+	code, o, e := runCLI(t, "audit", "--timeout", "2s", "--http-port", port, "--format", "json", "https://127.0.0.1:"+port)
+	var doc struct {
+		Targets []map[string]json.RawMessage `json:"targets"`
+	}
+	if err := json.Unmarshal([]byte(o), &doc); err != nil || len(doc.Targets) != 1 {
+		t.Fatalf("exit %d, %v\n%s\n%s", code, err, o, e)
+	}
+	tr := doc.Targets[0]
+	if code != 1 || string(tr["grade"]) != "null" || string(tr["status"]) != `"not-audited"` || string(tr["audited"]) != "false" {
+		t.Errorf("exit %d, grade %s, status %s, audited %s", code, tr["grade"], tr["status"], tr["audited"])
 	}
 }

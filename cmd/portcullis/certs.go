@@ -18,10 +18,11 @@ import (
 	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/server"
+	"github.com/portcullis/portcullis/spki"
 )
 
 const certsUsage = `usage:
-  portcullis certs list    [--config FILE] [--data DIR] [--format text|json]
+  portcullis certs list    [--config FILE] [--data DIR] [--format text|json] [--pins]
   portcullis certs check   [--config FILE] [--data DIR] [--warn 14d]
   portcullis certs backup  --out FILE [--data DIR] (--recipient age1... | --recipients-file F | --passphrase-file F)
   portcullis certs restore FILE [--data DIR] [--identity F | --passphrase-file F] [--force]
@@ -67,16 +68,18 @@ func loadOrDefault(path string) (*config.Config, error) {
 
 // certRow is one line of certs list, and its JSON form.
 type certRow struct {
-	Site      string    `json:"site"`
-	Source    string    `json:"source,omitempty"`
-	Names     []string  `json:"names"`
-	Issuer    string    `json:"issuer,omitempty"`
-	KeyType   string    `json:"key_type,omitempty"`
-	Serial    string    `json:"serial,omitempty"`
-	NotAfter  time.Time `json:"not_after,omitzero"`
-	DaysLeft  *float64  `json:"days_left,omitempty"`
-	RenewAt   time.Time `json:"next_renewal,omitzero"`
-	Problem   string    `json:"problem,omitempty"`
+	Site     string    `json:"site"`
+	Source   string    `json:"source,omitempty"`
+	Names    []string  `json:"names"`
+	Issuer   string    `json:"issuer,omitempty"`
+	KeyType  string    `json:"key_type,omitempty"`
+	Serial   string    `json:"serial,omitempty"`
+	NotAfter time.Time `json:"not_after,omitzero"`
+	DaysLeft *float64  `json:"days_left,omitempty"`
+	RenewAt  time.Time `json:"next_renewal,omitzero"`
+	Problem  string    `json:"problem,omitempty"`
+	// Pins are the SPKI pins of the stored chain, leaf first.
+	Pins      []spki.Key `json:"pins,omitempty"`
 	remaining time.Duration
 }
 
@@ -105,6 +108,10 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 		})
 	} else {
 		fs.StringVar(&format, "format", "text", "output format: text or json")
+	}
+	showPins := false
+	if !check {
+		fs.BoolVar(&showPins, "pins", false, "also list the SPKI pins of each certificate and its issuers (JSON always has them)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -135,6 +142,7 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 		default:
 			i := st.Info
 			r.Source, r.Names, r.Issuer, r.KeyType, r.Serial, r.NotAfter, r.RenewAt = i.Source, i.Names, i.Issuer, i.KeyType, i.Serial, i.NotAfter, i.RenewAt
+			r.Pins = i.Pins
 			r.remaining = i.NotAfter.Sub(t)
 			days := float64(r.remaining.Truncate(time.Hour)) / float64(24*time.Hour)
 			r.DaysLeft = &days
@@ -167,6 +175,9 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 		}
 	} else if !check || bad > 0 {
 		printCerts(stdout, rows, t, check)
+		if showPins {
+			printPins(stdout, rows)
+		}
 	}
 	if check && bad > 0 {
 		fmt.Fprintf(stderr, "portcullis: %d of %d certificates need attention\n", bad, len(rows))
@@ -232,6 +243,20 @@ func printCerts(w io.Writer, rows []certRow, t time.Time, onlyProblems bool) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Site, dash(r.Source), dash(strings.Join(r.Names, ",")),
 			dash(r.Issuer), dash(r.KeyType), notAfter, days, renew, status)
+	}
+	tw.Flush()
+}
+
+// printPins lists the SPKI pins of each certificate's chain, in the form
+// `portcullis audit --pin` takes; docs/certificates.md says which to pin.
+func printPins(w io.Writer, rows []certRow) {
+	fmt.Fprintln(w, "\nSPKI pins (sha256/BASE64; HPKP's pin-sha256 and curl's --pinnedpubkey sha256//BASE64 take the same BASE64):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SITE\tNAMES\tROLE\tSUBJECT\tPIN")
+	for _, r := range rows {
+		for _, p := range r.Pins {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Site, dash(strings.Join(r.Names, ",")), p.Role, p.Subject, p.Pin)
+		}
 	}
 	tw.Flush()
 }
