@@ -19,10 +19,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	buildinfo "github.com/portcullis/portcullis/internal/version"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version is the binary's version ("v1.2.3", or "devel" for a build from
+// a work tree), for banners and reports; `portcullis version` says more.
+var version = buildinfo.Get().Version
 
 // usageError is a command-line mistake: exit status 2.
 type usageError struct{ msg string }
@@ -79,7 +82,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "audit":
 		err = cmdAudit(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "portcullis", version)
+		fmt.Fprintln(stdout, buildinfo.Get())
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
