@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/rules"
@@ -74,6 +75,7 @@ type Report struct {
 func Lint(cfg *config.Config) *Report {
 	r := &Report{Config: cfg.Path, Findings: []Finding{}}
 	r.operations(cfg)
+	r.certFiles(cfg, false, time.Now())
 	r.sort()
 	return r
 }
@@ -102,6 +104,7 @@ func Run(cfg *config.Config) (*Report, error) {
 		}
 	}
 	r.operations(cfg)
+	r.certFiles(cfg, true, time.Now())
 	r.deployment(cfg)
 	r.sort()
 	return r, nil

@@ -3,17 +3,53 @@ package check
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/internal/testutil"
 	"github.com/portcullis/portcullis/rules"
 )
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if siteFiles.dir != "" {
+		os.RemoveAll(siteFiles.dir)
+	}
+	os.Exit(code)
+}
+
+// siteFiles is a certificate pair for files.example.com, written once for
+// the package's tests; parse puts its paths in place of filesCert and
+// filesKey.
+var siteFiles struct {
+	once      sync.Once
+	dir       string
+	ca        *testutil.CA
+	cert, key string
+}
+
+// writeSiteFiles writes siteFiles, once.
+func writeSiteFiles(t *testing.T) {
+	siteFiles.once.Do(func() {
+		dir, err := os.MkdirTemp("", "check-test-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		siteFiles.dir, siteFiles.ca = dir, testutil.NewCA(t, "check test CA")
+		siteFiles.cert, siteFiles.key = siteFiles.ca.WriteLeaf(t, dir, "files", []string{"files.example.com"}, time.Now().Add(-time.Hour), time.Now().Add(80*24*time.Hour))
+	})
+}
+
 func parse(t *testing.T, src string) *config.Config {
 	t.Helper()
+	writeSiteFiles(t)
+	src = strings.NewReplacer(filesCert, siteFiles.cert, filesKey, siteFiles.key).Replace(src)
 	cfg, err := config.Parse("portcullis.toml", []byte(src))
 	if err != nil {
 		t.Fatalf("config: %v\n%s", err, src)
@@ -39,9 +75,12 @@ hosts = ["files.example.com"]
 upstream = "http://127.0.0.1:8000"
 [site.cert]
 source = "files"
-cert = "/etc/ssl/files.pem"
-key = "/etc/ssl/files-key.pem"
+cert = "` + filesCert + `"
+key = "` + filesKey + `"
 `
+	// filesCert and filesKey stand for siteFiles' paths (see parse).
+	filesCert = "/etc/ssl/files.pem"
+	filesKey  = "/etc/ssl/files-key.pem"
 	localSite = `
 [[site]]
 name = "local"
@@ -271,7 +310,7 @@ func TestUnverifiable(t *testing.T) {
 // none clashes with the catalog of package rules.
 func TestRuleCatalog(t *testing.T) {
 	rs := Rules()
-	if len(rs) != 5 {
+	if len(rs) != 6 {
 		t.Fatalf("%d rules", len(rs))
 	}
 	for i, r := range rs {
@@ -406,4 +445,82 @@ func FuzzUnverifiable(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCertFiles: check loads each site's certificate files as serve would
+// and judges them as the audit judges a served chain (trust aside).
+func TestCertFiles(t *testing.T) {
+	writeSiteFiles(t)
+	ca, dir := siteFiles.ca, t.TempDir()
+	now := time.Now()
+	write := func(name string, names []string, from, to time.Time) (string, string) {
+		return ca.WriteLeaf(t, dir, name, names, from, to)
+	}
+	okCert, okKey := write("ok", []string{"files.example.com", "example.org", "*.example.org"}, now.Add(-time.Hour), now.Add(80*24*time.Hour))
+	otherCert, otherKey := write("other", []string{"other.example.com"}, now.Add(-time.Hour), now.Add(80*24*time.Hour))
+	oldCert, oldKey := write("old", []string{"files.example.com"}, now.Add(-90*24*time.Hour), now.Add(-24*time.Hour))
+	soonCert, soonKey := write("soon", []string{"files.example.com"}, now.Add(-80*24*time.Hour), now.Add(5*24*time.Hour))
+	openCert, openKey := write("open", []string{"files.example.com"}, now.Add(-time.Hour), now.Add(80*24*time.Hour))
+	if err := os.Chmod(openKey, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	garbage := filepath.Join(dir, "garbage.pem")
+	os.WriteFile(garbage, []byte("not PEM"), 0o600)
+	site := func(hosts, cert, key string) string {
+		return fmt.Sprintf("[alerts]\nwebhook = \"https://hooks.example.com/p\"\n[[site]]\nname = \"files\"\nhosts = %s\nupstream = \"http://127.0.0.1:8000\"\n[site.cert]\nsource = \"files\"\ncert = %q\nkey = %q\n", hosts, cert, key)
+	}
+	host := `["files.example.com"]`
+	tests := []struct {
+		name         string
+		src          string
+		lint, deploy []string // "rule:message part"
+	}{
+		{"good pair", site(`["files.example.com", ".example.org"]`, okCert, okKey), nil, nil},
+		{"missing cert", site(host, filepath.Join(dir, "nope.pem"), okKey), []string{"certfiles.unusable:no such file"}, []string{"certfiles.unusable:no such file"}},
+		{"missing key", site(host, okCert, filepath.Join(dir, "nope-key.pem")), []string{"certfiles.unusable:no such file"}, []string{"certfiles.unusable:no such file"}},
+		{"not PEM", site(host, garbage, okKey), []string{"certfiles.unusable:PEM"}, []string{"certfiles.unusable:PEM"}},
+		{"not a pair", site(host, okCert, otherKey), []string{"certfiles.unusable:does not match"}, []string{"certfiles.unusable:does not match"}},
+		{"names miss a host", site(`["files.example.com", "www.example.com"]`, okCert, okKey),
+			[]string{"cert.hostname-mismatch:not www.example.com"}, []string{"cert.hostname-mismatch:not www.example.com"}},
+		{"domain pattern needs the wildcard", site(`[".example.com"]`, otherCert, otherKey),
+			[]string{"cert.hostname-mismatch:not example.com", "cert.hostname-mismatch:not portcullis-check.example.com"},
+			[]string{"cert.hostname-mismatch:not example.com", "cert.hostname-mismatch:not portcullis-check.example.com"}},
+		{"expired", site(host, oldCert, oldKey), []string{"cert.expired:expired"}, []string{"cert.expired:expired"}},
+		{"expiring soon is a deployment's concern", site(host, soonCert, soonKey), nil, []string{"cert.expiring:expires in"}},
+		{"key readable by others", site(host, openCert, openKey), []string{"cert.key-permissions:mode 0644"}, []string{"cert.key-permissions:mode 0644"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := parse(t, tt.src)
+			got := func(r *Report) []string {
+				var out []string
+				for _, f := range r.Findings {
+					if strings.HasPrefix(f.Rule, "cert") {
+						out = append(out, f.Rule+":"+f.Message)
+					}
+				}
+				return out
+			}
+			rep, err := Run(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for mode, pair := range map[string][2][]string{"lint": {got(Lint(cfg)), tt.lint}, "deploy": {got(rep), tt.deploy}} {
+				have, want := pair[0], pair[1]
+				if len(have) != len(want) {
+					t.Errorf("%s: findings %q, want %q", mode, have, want)
+					continue
+				}
+				for i, w := range want {
+					rule, part, _ := strings.Cut(w, ":")
+					if !strings.HasPrefix(have[i], rule+":") || !strings.Contains(have[i], part) {
+						t.Errorf("%s: finding %q, want %s with %q", mode, have[i], rule, part)
+					}
+				}
+			}
+			if len(tt.lint) > 0 && Lint(cfg).Errors == 0 {
+				t.Errorf("lint: no error for what serve refuses")
+			}
+		})
+	}
 }

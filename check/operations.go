@@ -61,7 +61,7 @@ var (
 	}
 )
 
-var operationsRules = []rules.Rule{ruleACMEStaging, ruleACMEUnverifiable, ruleAdminExposed, ruleAlertsMissing, ruleBackupMissing}
+var operationsRules = []rules.Rule{ruleACMEStaging, ruleACMEUnverifiable, ruleAdminExposed, ruleAlertsMissing, ruleBackupMissing, ruleCertFiles}
 
 // Rules returns the rules about running portcullis that check evaluates
 // besides the catalog of package rules (category Operations), in ID

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portcullis/portcullis/csp"
 	"github.com/portcullis/portcullis/rules"
 )
 
@@ -82,7 +83,7 @@ func (s *Shield) Rules() []rules.Result {
 
 	// Fixed headers.
 	hd := o.Headers
-	enforced, _ := o.effectiveCSP()
+	enforced, reportOnly := o.effectiveCSP()
 	frameAncestors := enforced != nil && enforced.Has("frame-ancestors")
 	xfo := !hd.FrameOptions.Disable
 	check("header.frame-options-missing", !xfo && !frameAncestors, "neither X-Frame-Options nor CSP frame-ancestors is sent: any site may frame the pages")
@@ -104,18 +105,39 @@ func (s *Shield) Rules() []rules.Result {
 	check("header.permissions-policy-missing", o.PermissionsPolicy.Disable, "Permissions-Policy is disabled")
 	check("header.server-version", o.Responses.KeepVersionHeaders, "KeepVersionHeaders: the application's Server and X-Powered-By headers reach clients, versions included")
 
-	// CSP.
+	// CSP: the policy shield will send, judged as the audit judges a live
+	// page's (csp.Judge), so that check and audit flag the same policy.
+	cspRules := []string{"csp.missing", "csp.report-only-only", "csp.unsafe-inline", "csp.unsafe-eval",
+		"csp.wildcard-source", "csp.scheme-source", "csp.strict-dynamic-without-nonce",
+		"csp.object-src-missing", "csp.base-uri-missing", "csp.frame-ancestors-missing"}
 	if enforced == nil {
 		fail("csp.missing", "Content-Security-Policy is disabled")
-		for _, id := range []string{"csp.object-src-missing", "csp.base-uri-missing", "csp.frame-ancestors-missing", "csp.report-only-only"} {
+		for _, id := range cspRules[1:] {
 			skip(id)
 		}
 	} else {
-		pass("csp.missing")
-		check("csp.object-src-missing", !enforced.Has("object-src") && !enforced.Has("default-src"), "the policy restricts neither object-src nor default-src: plugins may load from anywhere")
-		check("csp.base-uri-missing", !enforced.Has("base-uri"), "the policy has no base-uri: an injected <base> can redirect relative script URLs")
-		check("csp.frame-ancestors-missing", !frameAncestors, "the policy has no frame-ancestors")
-		pass("csp.report-only-only")
+		sent := *enforced
+		if s.headers.cspNonce != nil {
+			// Judge the policy as a response carries it, with its nonce.
+			if p, err := csp.Parse(s.headers.cspNonce.Render("bm9uY2U")); err == nil {
+				sent = p
+			}
+		}
+		var ro []csp.Policy
+		if reportOnly != nil {
+			ro = []csp.Policy{*reportOnly}
+		}
+		weak := map[string]string{}
+		for _, w := range csp.Judge([]csp.Policy{sent}, ro) {
+			weak[w.Rule] = w.Message
+		}
+		for _, id := range cspRules {
+			if msg, ok := weak[id]; ok {
+				fail(id, "%s", msg)
+			} else {
+				pass(id)
+			}
+		}
 	}
 
 	// CORS and cross-origin protection.

@@ -5,15 +5,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/csp"
 	"github.com/portcullis/portcullis/rules"
 	"github.com/portcullis/portcullis/securitytxt"
 )
+
+func mustParseCSP(t *testing.T, s string) *csp.Policy {
+	t.Helper()
+	p, err := csp.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &p
+}
 
 func TestRules(t *testing.T) {
 	hardened := Options{
 		Hosts:       []string{"example.com"},
 		HSTS:        HSTS{Preload: true},
 		Headers:     Headers{CrossOriginResourcePolicy: Header{Value: "same-origin"}},
+		CSP:         CSP{Nonce: true},
 		SecurityTxt: &SecurityTxt{File: securitytxt.File{Contact: []string{"mailto:s@example.com"}}, ExpiresIn: 90 * 24 * time.Hour},
 	}
 	weak := Options{
@@ -40,7 +51,12 @@ func TestRules(t *testing.T) {
 		fail []string
 	}{
 		{"hardened", hardened, nil},
-		{"defaults", Options{}, []string{"hsts.no-preload", "header.corp-missing", "securitytxt.missing"}},
+		// The default CSP restricts no script, as the audit of a site
+		// sending it says (csp.Judge, for both).
+		{"defaults", Options{}, []string{"hsts.no-preload", "header.corp-missing", "csp.unsafe-inline", "securitytxt.missing"}},
+		{"strict without nonce", Options{CSP: CSP{Policy: new(csp.Strict())}}, []string{"hsts.no-preload", "header.corp-missing", "securitytxt.missing"}},
+		{"unsafe-inline and eval", Options{CSP: CSP{Policy: mustParseCSP(t, "script-src 'self' 'unsafe-inline' 'unsafe-eval' https:; object-src 'none'")}},
+			[]string{"hsts.no-preload", "header.corp-missing", "csp.unsafe-inline", "csp.unsafe-eval", "csp.scheme-source", "csp.base-uri-missing", "csp.frame-ancestors-missing", "securitytxt.missing"}},
 		{"weak", weak, []string{
 			"host.unrestricted", "proxy.trust-all", "redirect.not-permanent", "hsts.max-age-short", "hsts.no-subdomains",
 			"hsts.no-preload", "cookie.httponly-missing", "header.frame-options-weak", "header.nosniff-missing",
@@ -48,7 +64,7 @@ func TestRules(t *testing.T) {
 			"header.permissions-policy-missing", "csp.missing", "cors.wildcard", "csrf.cross-origin-unprotected", "securitytxt.missing",
 		}},
 		{"no redirect, no cookies, no hsts", Options{Redirect: Redirect{Disable: true}, Cookies: Cookies{Disable: true}, HSTS: HSTS{Disable: true}},
-			[]string{"redirect.missing", "hsts.missing", "cookie.secure-missing", "cookie.samesite-missing", "header.corp-missing", "securitytxt.missing"}},
+			[]string{"redirect.missing", "hsts.missing", "cookie.secure-missing", "cookie.samesite-missing", "header.corp-missing", "csp.unsafe-inline", "securitytxt.missing"}},
 		{"framing allowed", Options{Headers: Headers{FrameOptions: Header{Disable: true}}, CSP: CSP{Disable: true}},
 			[]string{"hsts.no-preload", "header.frame-options-missing", "header.corp-missing", "csp.missing", "securitytxt.missing"}},
 	}

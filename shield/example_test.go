@@ -94,9 +94,10 @@ func ExampleShield_Findings() {
 	// Output:
 	// redirect.missing
 	// cookie.secure-missing
+	// csp.unsafe-inline
+	// securitytxt.missing
 	// hsts.no-preload
 	// header.corp-missing
-	// securitytxt.missing
 }
 
 // A server with several sites routes each request to the first whose

@@ -10,14 +10,8 @@
 //
 // # How the CSP is judged
 //
-// A response may carry several enforced policies; a resource must pass
-// all of them, so a weakness counts only when every policy has it. For
-// scripts, a policy's list is script-src, else default-src; a policy with
-// neither does not restrict scripts at all. As in CSP3, a list with a
-// nonce or hash ignores 'unsafe-inline', and one with 'strict-dynamic'
-// (and a nonce or hash) ignores host and scheme sources, so those are not
-// reported there. Report-only policies protect nothing; a page with only
-// those is csp.report-only-only.
+// As browsers apply it, by csp.Judge, which shield uses too for the policy
+// it sends: see there.
 package headers
 
 import (
@@ -160,136 +154,19 @@ func (c *checker) simple(h http.Header) {
 	}
 }
 
-// scriptList is what governs scripts in p, or nil when nothing does.
-func scriptList(p csp.Policy) []string {
-	if s, ok := p.Get("script-src"); ok {
-		return s
-	}
-	if s, ok := p.Get("default-src"); ok {
-		return s
-	}
-	return nil
-}
-
-type listInfo struct {
-	restricted, inline, eval, dynamic, nonceOrHash bool
-	wildcard, schemes                              []string
-}
-
-func analyze(list []string, restricted bool) listInfo {
-	li := listInfo{restricted: restricted}
-	for _, s := range list {
-		src, err := csp.ParseSource(s)
-		if err != nil {
-			continue
-		}
-		switch src.Kind {
-		case csp.KindNonce, csp.KindHash:
-			li.nonceOrHash = true
-		case csp.KindKeyword:
-			switch src.Keyword {
-			case csp.UnsafeInline:
-				li.inline = true
-			case csp.UnsafeEval:
-				li.eval = true
-			case csp.StrictDynamic:
-				li.dynamic = true
-			}
-		case csp.KindScheme:
-			if src.Scheme == "http" || src.Scheme == "https" || src.Scheme == "data" || src.Scheme == "blob" {
-				li.schemes = append(li.schemes, s)
-			}
-		case csp.KindHost:
-			if src.Host == "*" {
-				li.wildcard = append(li.wildcard, s)
-			}
-		}
-	}
-	return li
-}
-
-// allows reports properties that hold in every policy (a resource must
-// pass them all).
-func every(ps []csp.Policy, f func(csp.Policy) bool) bool {
-	for _, p := range ps {
-		if !f(p) {
-			return false
-		}
-	}
-	return len(ps) > 0
-}
-
+// csp reports the weaknesses of the policies as csp.Judge sees them, with
+// the one enforced policy (if there is one) as evidence.
 func (c *checker) csp(enforced, reportOnly []csp.Policy) {
-	if len(enforced) == 0 {
-		if len(reportOnly) > 0 {
-			c.add("csp.report-only-only", reportOnly[0].String(), "the only Content-Security-Policy is report-only: violations are reported, nothing is blocked")
-		} else {
-			c.add("csp.missing", "", "no Content-Security-Policy: injected scripts run with the page's privileges")
-		}
-		return
+	ev := ""
+	switch {
+	case len(enforced) == 1:
+		ev = enforced[0].String()
+	case len(enforced) == 0 && len(reportOnly) > 0:
+		ev = reportOnly[0].String()
 	}
-	ev := enforced[0].String()
-	if len(enforced) > 1 {
-		ev = ""
+	for _, w := range csp.Judge(enforced, reportOnly) {
+		c.add(w.Rule, ev, "%s", w.Message)
 	}
-	info := func(p csp.Policy) listInfo {
-		l := scriptList(p)
-		return analyze(l, l != nil)
-	}
-	if every(enforced, func(p csp.Policy) bool {
-		li := info(p)
-		return !li.restricted || (li.inline && !li.nonceOrHash)
-	}) {
-		if every(enforced, func(p csp.Policy) bool { return !info(p).restricted }) {
-			c.add("csp.unsafe-inline", ev, "the policy restricts scripts nowhere (no script-src or default-src): inline and injected scripts run")
-		} else {
-			c.add("csp.unsafe-inline", ev, "script-src allows 'unsafe-inline' without a nonce or hash: injected inline scripts run")
-		}
-	}
-	if every(enforced, func(p csp.Policy) bool { li := info(p); return li.restricted && li.eval }) {
-		c.add("csp.unsafe-eval", ev, "script-src allows 'unsafe-eval': strings can be run as code")
-	}
-	// Host and scheme sources are ignored by CSP3 browsers next to
-	// 'strict-dynamic' with a nonce or hash.
-	hostBased := func(li listInfo) bool { return !(li.dynamic && li.nonceOrHash) }
-	var wild, schemes []string
-	if every(enforced, func(p csp.Policy) bool {
-		li := info(p)
-		if li.restricted && hostBased(li) && len(li.wildcard) > 0 {
-			wild = append(wild, li.wildcard...)
-			return true
-		}
-		return false
-	}) {
-		c.add("csp.wildcard-source", ev, "script-src allows %s: scripts from any host", strings.Join(uniq(wild), " "))
-	}
-	if every(enforced, func(p csp.Policy) bool {
-		li := info(p)
-		if li.restricted && hostBased(li) && len(li.schemes) > 0 {
-			schemes = append(schemes, li.schemes...)
-			return true
-		}
-		return false
-	}) {
-		c.add("csp.scheme-source", ev, "script-src allows %s: scripts from any host on that scheme", strings.Join(uniq(schemes), " "))
-	}
-	if every(enforced, func(p csp.Policy) bool { li := info(p); return li.restricted && li.dynamic && !li.nonceOrHash }) {
-		c.add("csp.strict-dynamic-without-nonce", ev, "'strict-dynamic' without a nonce or hash: no script can load at all, or browsers without CSP3 fall back to the host list")
-	}
-	if every(enforced, func(p csp.Policy) bool { return !p.Has("object-src") && !p.Has("default-src") }) {
-		c.add("csp.object-src-missing", ev, "neither object-src nor default-src: plugins (<object>, <embed>) may load from anywhere")
-	}
-	if every(enforced, func(p csp.Policy) bool { return !p.Has("base-uri") }) {
-		c.add("csp.base-uri-missing", ev, "no base-uri: an injected <base> can redirect the page's relative script URLs")
-	}
-	if every(enforced, func(p csp.Policy) bool { return !p.Has("frame-ancestors") }) {
-		c.add("csp.frame-ancestors-missing", ev, "no frame-ancestors: framing is controlled by X-Frame-Options alone")
-	}
-}
-
-func uniq(s []string) []string {
-	slices.Sort(s)
-	return slices.Compact(s)
 }
 
 // lastValue is the last of a header's values (the one browsers keep for

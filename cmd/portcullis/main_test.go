@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,9 +22,14 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// writeConfig writes text as portcullis.toml in a new directory, with
+// a certificate pair for app.example.com there (app.pem, app-key.pem) for
+// the configurations that name them.
 func writeConfig(t *testing.T, text string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "portcullis.toml")
+	dir := t.TempDir()
+	testutil.NewCA(t, "cli test CA").WriteLeaf(t, dir, "app", []string{"app.example.com"}, time.Now().Add(-time.Hour), time.Now().Add(80*24*time.Hour))
+	p := filepath.Join(dir, "portcullis.toml")
 	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -37,6 +43,9 @@ preload = true
 [defaults.headers]
 corp = "same-origin"
 
+[defaults.csp]
+nonce = true
+
 [defaults.security_txt]
 contact = ["mailto:security@example.com"]
 expires_in = "90d"
@@ -46,8 +55,8 @@ hosts = ["app.example.com"]
 upstream = "http://127.0.0.1:8000"
 [site.cert]
 source = "files"
-cert = "/etc/ssl/app.pem"
-key = "/etc/ssl/app-key.pem"
+cert = "app.pem"     # beside the file: writeConfig writes them
+key = "app-key.pem"
 `
 
 const weakTOML = `
@@ -84,7 +93,7 @@ func TestCheck(t *testing.T) {
 		{"no file", []string{"check"}, 2, nil, []string{"exactly one config file"}, nil},
 		{"bad format", []string{"check", "--format", "xml", weak}, 2, nil, []string{"unknown format"}, nil},
 		{"unknown command", []string{"frobnicate"}, 2, nil, []string{"unknown command"}, nil},
-		{"version", []string{"version"}, 0, []string{"portcullis"}, nil, nil},
+		{"version", []string{"version"}, 0, []string{"portcullis ", runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
