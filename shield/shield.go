@@ -152,12 +152,11 @@ func (s *Shield) Wrap(next http.Handler) http.Handler {
 // serve is the request path, in order.
 func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	// 1. Believe forwarding headers from trusted proxies only, and pass
-	// on no header name with '_' (CGI and WSGI read it as '-').
+	// on no header name with '_' (CGI and WSGI read it as '-') nor
+	// HTTP2-Settings.
 	var info Info
 	forwarded := s.proxies.resolve(r, &info)
-	if !s.requests.underscores {
-		dropUnderscores(r.Header)
-	}
+	scrubRequest(r.Header, s.requests.underscores)
 	if r.ProtoMajor == 1 && len(r.TransferEncoding) > 0 {
 		// The body was framed by Transfer-Encoding. net/http drops a
 		// Content-Length sent beside it unseen, but a front end may have

@@ -88,10 +88,10 @@ type writerOnly struct{ io.Writer }
 func (w *writer) commit() {
 	w.done = true
 	h := w.rw.Header()
-	w.s.headers.apply(h, w.hsts, w.csp)
 	if !w.s.opts.Responses.KeepVersionHeaders {
 		stripVersions(h)
 	}
+	w.s.headers.apply(h, w.hsts, w.csp)
 	if w.s.cookies != nil {
 		if lines := h["Set-Cookie"]; len(lines) > 0 {
 			w.s.cookies.harden(w, lines)
