@@ -23,12 +23,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/internal/atomicfile"
 )
 
 // Files in the local CA directory.
 const (
-	rootFile    = "root.pem"
+	rootFile    = datadir.RootFile
 	rootKeyFile = "root-key.pem"
 )
 

@@ -2,11 +2,11 @@ package server
 
 import (
 	"errors"
-	"path/filepath"
 
 	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/certs/acme"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/shield"
 )
 
@@ -56,7 +56,7 @@ func Inventory(cfg *config.Config, dataDir string) []Stored {
 					continue
 				}
 			}
-			found, missing, err := acme.Stored(filepath.Join(dataDir, "acme"), cas, names, match, cfg.ACME.RenewalWindow)
+			found, missing, err := acme.Stored(datadir.Dir(dataDir).ACME(), cas, names, match, cfg.ACME.RenewalWindow)
 			if err != nil {
 				out = append(out, Stored{Site: cs.Name, Err: err})
 				continue
@@ -68,7 +68,7 @@ func Inventory(cfg *config.Config, dataDir string) []Stored {
 				out = append(out, Stored{Site: cs.Name, Names: []string{n}, Err: certs.ErrNoCertificate})
 			}
 		default:
-			info, err := certs.StoredLocal(filepath.Join(dataDir, "ca"), names)
+			info, err := certs.StoredLocal(datadir.Dir(dataDir).CA(), names)
 			out = append(out, Stored{Site: cs.Name, Info: info, Names: names, Err: err})
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/portcullis/portcullis/alert"
 	"github.com/portcullis/portcullis/backup"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/expiry"
 )
 
@@ -134,8 +135,8 @@ func (s *Server) backupSchedule(b config.Backup) (*backup.Schedule, error) {
 // lock files.
 func BackupOptions(rs []age.Recipient, now func() time.Time) backup.Options {
 	return backup.Options{
-		Paths:      []string{"ca", "acme"},
-		Exclude:    func(rel string) bool { return strings.HasPrefix(rel, "acme/locks/") },
+		Paths:      datadir.BackedUp,
+		Exclude:    func(rel string) bool { return strings.HasPrefix(rel, datadir.ACMEDir+"/locks/") },
 		Recipients: rs,
 		Now:        now,
 	}

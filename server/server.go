@@ -30,7 +30,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +40,7 @@ import (
 	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/certs/acme"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/demo"
 	"github.com/portcullis/portcullis/events"
 	"github.com/portcullis/portcullis/proxy"
@@ -489,7 +489,7 @@ func (s *Server) acmeLocked() (*acme.Manager, error) {
 	}
 	cfg := s.building
 	o := acme.Options{
-		Dir:                filepath.Join(s.opts.DataDir, "acme"),
+		Dir:                datadir.Dir(s.opts.DataDir).ACME(),
 		KeyType:            cfg.ACME.KeyType,
 		Challenges:         cfg.ACME.Challenges,
 		HTTPAddr:           s.HTTPAddr(),
@@ -542,7 +542,7 @@ func (s *Server) localCA() (*certs.LocalCA, error) {
 	if s.ca != nil {
 		return s.ca, nil
 	}
-	ca, err := certs.OpenLocalCA(filepath.Join(s.opts.DataDir, "ca"), certs.LocalCAOptions{Now: s.opts.Now, Logger: s.log})
+	ca, err := certs.OpenLocalCA(datadir.Dir(s.opts.DataDir).CA(), certs.LocalCAOptions{Now: s.opts.Now, Logger: s.log})
 	if err != nil {
 		return nil, err
 	}
