@@ -20,8 +20,10 @@ fi
 # Debian packages the end-to-end tests run for real: openssl (legacy TLS
 # servers for the audit's fixtures), Django under gunicorn (examples/django)
 # and Chromium with certutil (the browser tests trust their test CA through
-# an NSS database, as a user would). Installed only when missing.
-DEBIAN_PACKAGES=(openssl python3-django gunicorn chromium libnss3-tools)
+# an NSS database, as a user would), and the packaging tests' tools:
+# systemd-analyze (verifies the unit) and shellcheck (the release and
+# maintainer scripts). Installed only when missing.
+DEBIAN_PACKAGES=(openssl python3-django gunicorn chromium libnss3-tools systemd shellcheck)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for p in "${DEBIAN_PACKAGES[@]}"; do
