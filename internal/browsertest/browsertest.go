@@ -71,6 +71,11 @@ type Options struct {
 	// user had added them (an NSS database; needs certutil from
 	// libnss3-tools).
 	Roots []*x509.Certificate
+	// Home, when set, is the HOME Chromium runs with, used as it is: the
+	// NSS database in Home/.pki/nssdb, if any, is the only source of
+	// trust beside the public roots (Roots must be empty). The profile
+	// and temporary files stay in a directory of the harness's.
+	Home string
 	// Timeout bounds each action: a navigation with everything it loads, a
 	// click, a wait. Default: DefaultTimeout.
 	Timeout time.Duration
@@ -91,7 +96,7 @@ type Browser struct {
 	timeout time.Duration
 	rec     *recorder
 	pid     int
-	home    string // HOME and TMPDIR of the browser, holding its profile
+	dir     string // the browser's profile, TMPDIR and, unless Options.Home, HOME
 }
 
 // New starts Chromium for the test t and closes it (its process and its
@@ -107,7 +112,8 @@ type Browser struct {
 // reaches the server, whose own redirect a test wants to see, rather than
 // being upgraded by Chromium on a guess), a new empty --user-data-dir, and
 // only HOME, TMPDIR, XDG_CONFIG_HOME and XDG_CACHE_HOME (all under
-// t.TempDir()) and PATH in its environment; then Options.Flags.
+// t.TempDir(), but HOME when Options.Home is set) and PATH in its
+// environment; then Options.Flags.
 func New(t testing.TB, o Options) *Browser {
 	t.Helper()
 	exe := e2e.Need(t, Chromium, chromiumHint)
@@ -115,21 +121,25 @@ func New(t testing.TB, o Options) *Browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	home := t.TempDir()
-	if len(o.Roots) > 0 {
+	dir := t.TempDir()
+	home := dir
+	switch {
+	case o.Home != "":
+		home = o.Home
+	case len(o.Roots) > 0:
 		certutil := e2e.Need(t, "certutil", nssHint)
 		if err := writeNSSDB(certutil, home, o.Roots); err != nil {
 			t.Fatal(err)
 		}
 	}
-	profile := filepath.Join(home, "profile")
+	profile := filepath.Join(dir, "profile")
 	args = append(args, "user-data-dir="+profile)
 	args = append(args, o.Flags...)
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.NoInheritEnv,
-		chromedp.Env("HOME="+home, "PATH=/usr/bin:/bin", "TMPDIR="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CACHE_HOME="+filepath.Join(home, ".cache")),
+		chromedp.Env("HOME="+home, "PATH=/usr/bin:/bin", "TMPDIR="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, ".config"), "XDG_CACHE_HOME="+filepath.Join(dir, ".cache")),
 	}
 	for _, a := range args {
 		name, value, ok := strings.Cut(a, "=")
@@ -140,7 +150,7 @@ func New(t testing.TB, o Options) *Browser {
 		}
 	}
 	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	b := &Browser{t: t, timeout: o.Timeout, rec: newRecorder(), home: home}
+	b := &Browser{t: t, timeout: o.Timeout, rec: newRecorder(), dir: dir}
 	if b.timeout <= 0 {
 		b.timeout = DefaultTimeout
 	}
@@ -180,6 +190,9 @@ func New(t testing.TB, o Options) *Browser {
 // flags returns the switches New passes (without the profile), after
 // checking the options.
 func (o Options) flags() ([]string, error) {
+	if o.Home != "" && len(o.Roots) > 0 {
+		return nil, errors.New("browsertest: Options.Home and Options.Roots: set one (Roots makes an NSS database in a HOME of the harness's)")
+	}
 	rules, err := hostRules(o.Hosts)
 	if err != nil {
 		return nil, err

@@ -464,6 +464,7 @@ func TestOptionsFlags(t *testing.T) {
 		{"dashes", Options{Flags: []string{"--foo"}}, "", `Flags[0] "--foo": write a switch as name`},
 		{"empty flag", Options{Flags: []string{"ok", ""}}, "", `Flags[1] ""`},
 		{"profile flag", Options{Flags: []string{"user-data-dir=/tmp/x"}}, "", "the harness sets --user-data-dir itself"},
+		{"home and roots", Options{Home: "/tmp/h", Roots: []*x509.Certificate{{}}}, "", "Options.Home and Options.Roots: set one"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			flags, err := c.o.flags()

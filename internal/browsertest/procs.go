@@ -75,7 +75,8 @@ func tree(root int) []proc {
 
 // processes returns the browser's processes: its main process and their
 // descendants, and the crash handlers Chromium starts as daemons (their
-// parent is init), found by the browser's HOME on their command line.
+// parent is init), found by the browser's directory (its profile's parent)
+// on their command line.
 func (b *Browser) processes() []proc {
 	procs := tree(b.pid)
 	entries, err := os.ReadDir("/proc")
@@ -88,7 +89,7 @@ func (b *Browser) processes() []proc {
 			continue
 		}
 		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !strings.Contains(string(cmdline), b.home+string(filepath.Separator)) {
+		if err != nil || !strings.Contains(string(cmdline), b.dir+string(filepath.Separator)) {
 			continue
 		}
 		if _, _, start, ok := stat(pid); ok {
