@@ -66,6 +66,70 @@ type Report struct {
 	Errors   int       `json:"errors"`
 	Warnings int       `json:"warnings"`
 	Infos    int       `json:"infos"`
+	// Setup is what the configuration sets up around the sites, for a
+	// review to state as observed (`portcullis audit --config`).
+	Setup Setup `json:"setup"`
+}
+
+// Setup is how a configuration runs the certificates' life around the
+// sites: where certificates come from, what watches their expiry, who
+// hears of a problem, what is backed up. The operations rules judge it;
+// a security review states it (package report's production
+// considerations).
+type Setup struct {
+	// CertSources are the sites' certificate sources, each once, in file
+	// order: "acme", "files", "local".
+	CertSources []string `json:"cert_sources"`
+	// ACMECA names the CA of the ACME sites ("Let's Encrypt", or its
+	// directory URL), and ACMEFallback the fallback CA; "" for none.
+	ACMECA       string `json:"acme_ca,omitempty"`
+	ACMEFallback string `json:"acme_fallback,omitempty"`
+	// Thresholds are the times before expiry at which the expiry monitor
+	// fires, longest first ("30d"); it checks every served certificate.
+	Thresholds []string `json:"monitor_thresholds"`
+	// Alerts says whether `[alerts] webhook` is set (never the URL, which
+	// often holds a token).
+	Alerts bool `json:"alerts"`
+	// Backups says whether scheduled backups are on (`[backup] dir`).
+	Backups bool `json:"backups"`
+	// Admin is the admin listener's address (`/metrics`), "" when off.
+	Admin string `json:"admin"`
+}
+
+// setupOf describes cfg's setup.
+func setupOf(cfg *config.Config) Setup {
+	s := Setup{CertSources: []string{}, Thresholds: []string{}, Alerts: cfg.Alerts.Webhook != "", Backups: cfg.Backup.Dir != "", Admin: cfg.Listen.Admin}
+	for _, site := range cfg.Sites {
+		if src := cmp.Or(site.Cert.Source, config.AutoSource(site.Hosts)); !slices.Contains(s.CertSources, src) {
+			s.CertSources = append(s.CertSources, src)
+		}
+	}
+	if slices.Contains(s.CertSources, config.CertACME) {
+		s.ACMECA = caName(cfg.ACME.CA)
+		if fb := cfg.ACME.Fallback; fb != nil {
+			s.ACMEFallback = caName(fb.CA)
+		}
+	}
+	for _, d := range cfg.Monitor.Thresholds {
+		s.Thresholds = append(s.Thresholds, days(d))
+	}
+	return s
+}
+
+// caName is a CA's name when it is a well-known one, else its URL.
+func caName(url string) string {
+	if name, ok := publicCA(url); ok {
+		return name
+	}
+	return url
+}
+
+// days writes d in whole days when it is some ("30d"), else as Go does.
+func days(d time.Duration) string {
+	if d > 0 && d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	}
+	return d.String()
 }
 
 // Lint evaluates the rules that apply to cfg whether or not it is
@@ -73,7 +137,7 @@ type Report struct {
 // reachable from the network, ACME for names no public CA can validate).
 // cfg must have been validated (config.Load does). Run includes them.
 func Lint(cfg *config.Config) *Report {
-	r := &Report{Config: cfg.Path, Findings: []Finding{}}
+	r := &Report{Config: cfg.Path, Findings: []Finding{}, Setup: setupOf(cfg)}
 	r.operations(cfg)
 	r.certFiles(cfg, false, time.Now())
 	r.sort()
@@ -83,7 +147,7 @@ func Lint(cfg *config.Config) *Report {
 // Run evaluates cfg for deployment: every rule, Lint's included. cfg must
 // have been validated (config.Load does).
 func Run(cfg *config.Config) (*Report, error) {
-	r := &Report{Config: cfg.Path, Findings: []Finding{}}
+	r := &Report{Config: cfg.Path, Findings: []Finding{}, Setup: setupOf(cfg)}
 	for i := range cfg.Sites {
 		site := &cfg.Sites[i]
 		opts, err := cfg.ShieldOptions(site)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -522,5 +523,35 @@ func TestCertFiles(t *testing.T) {
 				t.Errorf("lint: no error for what serve refuses")
 			}
 		})
+	}
+}
+
+// TestSetup: the report describes what the configuration sets up around
+// the sites, which `portcullis audit --config` states in its review.
+func TestSetup(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, src string
+		want      Setup
+	}{
+		{"bare ACME", acmeSite, Setup{CertSources: []string{"acme"}, ACMECA: "Let's Encrypt",
+			Thresholds: []string{"30d", "14d", "7d", "1d"}, Admin: config.DefaultAdmin}},
+		{"watched", acmeSection + alerts + backup + "[acme.fallback]\nca = \"zerossl\"\neab_key_id = \"k\"\neab_mac_key = \"bWFj\"\n" +
+			"[monitor]\nthresholds = [\"21d\", \"36h\"]\n[listen]\nadmin = \"off\"\n" + acmeSite + filesSite + localSite,
+			Setup{CertSources: []string{"acme", "files", "local"}, ACMECA: "Let's Encrypt", ACMEFallback: "ZeroSSL",
+				Thresholds: []string{"21d", "36h0m0s"}, Alerts: true, Backups: true}},
+		{"files only", filesSite, Setup{CertSources: []string{"files"}, Thresholds: []string{"30d", "14d", "7d", "1d"}, Admin: config.DefaultAdmin}},
+	} {
+		cfg := parse(t, tc.src)
+		rep, err := Run(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rep.Setup, tc.want) {
+			t.Errorf("%s: setup\n got %+v\nwant %+v", tc.name, rep.Setup, tc.want)
+		}
+		if lint := Lint(cfg); !reflect.DeepEqual(lint.Setup, tc.want) {
+			t.Errorf("%s: Lint's setup %+v", tc.name, lint.Setup)
+		}
 	}
 }

@@ -123,6 +123,7 @@ func weak() audit.Report {
 			Headers: map[string]string{
 				"Strict-Transport-Security": "max-age=300",
 				"Content-Security-Policy":   "script-src 'self' 'unsafe-inline'",
+				"Server":                    "nginx/1.18.0 (Ubuntu)",
 			},
 			Cookies: []audit.Cookie{
 				{Name: "sessionid", Page: "/", Path: "/"},

@@ -93,6 +93,7 @@ func fuzzReports(s string) []audit.Report {
 	r.Errors = []string{s}
 	r.Cert.Names = []string{s}
 	r.Cert.Issuer = s
+	r.Observed.Headers["Server"] = "nginx/" + s // recognised whatever follows
 	for i := range r.Findings {
 		r.Findings[i].Message = s
 		r.Findings[i].Evidence = s

@@ -30,7 +30,7 @@ func HTML(w io.Writer, reps []audit.Report, m Meta) error {
 		d.Title = "Security review: " + strconv.Itoa(len(reps)) + " targets"
 	}
 	for _, r := range reps {
-		d.Reviews = append(d.Reviews, newReview(r, m.Categories))
+		d.Reviews = append(d.Reviews, newReview(r, m))
 	}
 	return pageTemplate.Execute(w, d)
 }
@@ -84,6 +84,12 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 	"round":    func(d time.Duration) time.Duration { return d.Round(time.Millisecond) },
 	"count":    func(n [5]int, s rules.Severity) int { return n[s] },
 	"sevs":     func() []rules.Severity { return severitiesDesc },
+
+	"remedyText":      remedyText,
+	"noRecs":          noRecsText,
+	"noImprovements":  noImprovementsText,
+	"count1":          findingsCount,
+	"productionIntro": func() string { return productionIntro },
 }).Parse(pageHTML))
 
 const pageHTML = `<!DOCTYPE html>
@@ -122,6 +128,11 @@ footer{margin-top:3rem;color:#57606a;border-top:1px solid #d0d7de;padding-top:.5
 </body>
 </html>
 {{define "text"}}{{range segments .}}{{if .Code}}<code>{{.Text}}</code>{{else}}{{.Text}}{{end}}{{end}}{{end}}
+{{define "remedies"}}<ul>
+{{- range .}}
+<li>{{.Server.Title}}: {{template "text" (remedyText .)}}</li>
+{{- end}}
+</ul>{{end}}
 {{define "target"}}
 <section>
 <h2><span class="badge {{badge .Rep.Grade.Letter .Audited}}">{{if .Audited}}{{letter .Rep.Grade}}{{else}}–{{end}}</span> {{show .Rep.Target}}</h2>
@@ -136,6 +147,9 @@ footer{margin-top:3rem;color:#57606a;border-top:1px solid #d0d7de;padding-top:.5
 {{- end}}
 {{- with .Rep.Cert}}
 <li><strong>Certificate:</strong> {{cert .}}</li>
+{{- end}}
+{{- with .Server.Server}}
+<li><strong>Server:</strong> {{.Title}}, recognised from {{show $.Server.From}}; remedies give its settings first</li>
 {{- end}}
 <li><strong>Checklist:</strong> {{.Checked}}</li>
 <li><strong>Audit time:</strong> {{round .Rep.Duration}}</li>
@@ -228,6 +242,10 @@ footer{margin-top:3rem;color:#57606a;border-top:1px solid #d0d7de;padding-top:.5
 {{- with .Rule.Fix}}
 <p><strong>Fix:</strong> {{template "text" .}}</p>
 {{- end}}
+{{- with .Remedies}}
+<p><strong>How, by server:</strong></p>
+{{template "remedies" .}}
+{{- end}}
 {{- with .Rule.References}}
 <p><strong>References:</strong> {{range $i, $u := .}}{{if $i}}, {{end}}<a href="{{$u}}" rel="noopener noreferrer">{{$u}}</a>{{end}}</p>
 {{- end}}
@@ -235,13 +253,39 @@ footer{margin-top:3rem;color:#57606a;border-top:1px solid #d0d7de;padding-top:.5
 {{- end}}
 <h3>Recommendations</h3>
 {{- if not .Recs}}
-<p><em>Nothing to fix.</em></p>
+<p><em>{{noRecs .}}</em></p>
 {{- else}}
 <ol>
 {{- range .Recs}}
 <li><strong class="sev-{{.Severity}}">{{sevTitle .Severity}}:</strong> {{template "text" .Fix}} ({{range $i, $id := .Rules}}{{if $i}}, {{end}}<code>{{show $id}}</code>{{end}})</li>
 {{- end}}
 </ol>
+{{- end}}
+<h3>Potential improvements</h3>
+{{- if not .Improvements}}
+<p><em>{{noImprovements .}}</em></p>
+{{- else}}
+<p>The open findings no recommendation covers: below medium severity, each worth fixing and none urgent.</p>
+<ol>
+{{- range .Improvements}}
+<li><strong class="sev-{{.Severity}}">{{sevTitle .Severity}}</strong> <code>{{show .Rule.ID}}</code>{{with .Rule.Title}} — {{template "text" .}}{{end}} ({{count1 .Count}}): {{with .Rule.Fix}}{{template "text" .}}{{else}}not in this build's rule catalog; see the finding above{{end}}
+{{- with .Remedies}}
+{{template "remedies" .}}
+{{- end}}
+</li>
+{{- end}}
+</ol>
+{{- end}}
+<h3>Considerations for production</h3>
+<p>{{template "text" productionIntro}}</p>
+{{- range .Production}}
+<h4>{{.Topic}}</h4>
+<ul>
+{{- range .Notes}}
+<li><strong>{{.Label}}:</strong> {{show .Text}}</li>
+{{- end}}
+</ul>
+<p><strong>Recommendation:</strong> {{template "text" .Advice}}</p>
 {{- end}}
 {{- with .Rep.Errors}}
 <h3>Errors</h3>

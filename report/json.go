@@ -29,6 +29,7 @@ type Document struct {
 type TargetReport struct {
 	Target      string       `json:"target"`      // host[:port]
 	Audited     bool         `json:"audited"`     // false: nothing could be audited
+	Server      rules.Server `json:"server"`      // recognised from the Server header or the certificate; "" when none is
 	Status      Status       `json:"status"`      // "complete", "partial" or "not-audited"
 	Grade       *Grade       `json:"grade"`       // the verdict; null when not audited
 	Certificate *Certificate `json:"certificate"` // null when none was read
@@ -124,8 +125,11 @@ type Finding struct {
 	Message    string         `json:"message"`    // what was observed
 	Evidence   string         `json:"evidence"`   // raw observed value, "" when none
 	Target     string         `json:"target"`     // where: a URL, "" when the whole target
-	Fix        string         `json:"fix"`        // the rule's remedy
+	Fix        string         `json:"fix"`        // what to achieve, from the rule
 	References []string       `json:"references"` // the rule's references (URLs)
+	// Remedies are the rule's remedies by server: portcullis's, then
+	// nginx's, Apache httpd's, Caddy's and Django's where they exist.
+	Remedies []rules.Remedy `json:"remedies"`
 }
 
 // NewDocument builds the JSON document of reps.
@@ -136,6 +140,7 @@ func NewDocument(reps []audit.Report, m Meta) Document {
 		t := TargetReport{
 			Target:     r.Target,
 			Audited:    Audited(r),
+			Server:     serverOf(r).Server,
 			Status:     StatusOf(r),
 			Findings:   []Finding{},
 			Checklist:  []ChecklistItem{},
@@ -173,6 +178,7 @@ func NewDocument(reps []audit.Report, m Meta) Document {
 			t.Findings = append(t.Findings, Finding{
 				Rule: f.Rule, Severity: f.Severity, Title: rule.Title, Category: rule.Category,
 				Message: f.Message, Evidence: f.Evidence, Target: f.Target, Fix: rule.Fix, References: nonNil(rule.References),
+				Remedies: remediesOf(rule),
 			})
 		}
 		d.Targets = append(d.Targets, t)
@@ -189,6 +195,14 @@ func JSON(w io.Writer, reps []audit.Report, m Meta) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(NewDocument(reps, m))
+}
+
+// remediesOf are rule's remedies, [] when it has none.
+func remediesOf(rule rules.Rule) []rules.Remedy {
+	if rule.Remedies == nil {
+		return []rules.Remedy{}
+	}
+	return rule.Remedies
 }
 
 // nonNil returns s, or an empty slice for nil, so JSON has [] not null.

@@ -19,8 +19,14 @@ import (
 // evidence and the rules that passed, the testing checklist (each item
 // verified, failed with its findings, or not verified with the reason),
 // the findings by severity with evidence,
-// fix and references, the recommendations (distinct fixes, worst first)
-// and probe errors; a footer gives the generation time and tool version.
+// fix, remedies by server (the recognised server's first, see
+// [rules.Remedy]) and references, the recommendations (distinct fixes of
+// findings at medium severity or above, worst first), the potential
+// improvements (every other open finding, with its remedies), the
+// considerations for production (certificate renewal, mixed content, the
+// CDN, monitoring and backups: observed, configured per [Meta].Check, or
+// not verified) and probe errors; a footer gives the generation time and
+// tool version.
 //
 // Text from the audited site is escaped: it cannot start a new line,
 // element, link, image, table cell or HTML tag; evidence is shown in a
@@ -42,7 +48,7 @@ func Markdown(w io.Writer, reps []audit.Report, m Meta) error {
 	p("An automated review of the HTTPS deployment by %s. Each checklist item is verified (with the evidence observed on the live site), failed (with its findings) or not verified (with the reason).\n\n", mdText(m.Tool+" audit"))
 	reviews := make([]review, len(reps))
 	for i, r := range reps {
-		reviews[i] = newReview(r, m.Categories)
+		reviews[i] = newReview(r, m)
 	}
 	p("## Summary\n\n")
 	p("| Target | Grade | Score | Checklist | Critical | High | Medium | Low | Info |\n")
@@ -82,6 +88,9 @@ func mdTarget(p func(string, ...any), v review) {
 	}
 	if r.Cert != nil {
 		p("- **Certificate:** %s\n", mdText(certLine(r.Cert)))
+	}
+	if h := v.Server; h.Server != "" {
+		p("- **Server:** %s, recognised from %s; remedies give its settings first\n", h.Server.Title(), mdText(h.From))
 	}
 	p("- **Checklist:** %s\n", v.Checked)
 	p("- **Audit time:** %s\n", r.Duration.Round(time.Millisecond))
@@ -178,6 +187,10 @@ func mdTarget(p func(string, ...any), v review) {
 			if rg.Rule.Fix != "" {
 				p("\n**Fix:** %s\n", rg.Rule.Fix)
 			}
+			if len(rg.Remedies) > 0 {
+				p("\n**How, by server:**\n\n")
+				mdRemedies(p, "", rg.Remedies)
+			}
 			if len(rg.Rule.References) > 0 {
 				links := make([]string, len(rg.Rule.References))
 				for i, u := range rg.Rule.References {
@@ -190,7 +203,7 @@ func mdTarget(p func(string, ...any), v review) {
 
 	p("\n### Recommendations\n\n")
 	if len(v.Recs) == 0 {
-		p("_Nothing to fix._\n")
+		p("_%s_\n", noRecsText(v))
 	}
 	for i, rec := range v.Recs {
 		ids := make([]string, len(rec.Rules))
@@ -200,12 +213,89 @@ func mdTarget(p func(string, ...any), v review) {
 		p("%d. **%s:** %s (%s)\n", i+1, sevTitle(rec.Severity), rec.Fix, strings.Join(ids, ", "))
 	}
 
+	p("\n### Potential improvements\n\n")
+	if len(v.Improvements) == 0 {
+		p("_%s_\n", noImprovementsText(v))
+	} else {
+		p("The open findings no recommendation covers: below medium severity, each worth fixing and none urgent.\n\n")
+	}
+	for i, im := range v.Improvements {
+		p("%d. **%s** %s", i+1, sevTitle(im.Severity), mdCode(im.Rule.ID))
+		if im.Rule.Title != "" {
+			p(" — %s", im.Rule.Title)
+		}
+		p(" (%s)", findingsCount(im.Count))
+		if im.Rule.Fix != "" {
+			p(": %s\n", im.Rule.Fix)
+		} else {
+			p(": not in this build's rule catalog; see the finding above\n")
+		}
+		mdRemedies(p, "   ", im.Remedies)
+	}
+
+	p("\n### Considerations for production\n\n")
+	p("%s\n", productionIntro)
+	for _, c := range v.Production {
+		p("\n#### %s\n\n", c.Topic)
+		for _, n := range c.Notes {
+			p("- **%s:** %s\n", n.Label(), mdText(n.Text))
+		}
+		p("\n**Recommendation:** %s\n", c.Advice)
+	}
+
 	if len(r.Errors) > 0 {
 		p("\n### Errors\n\n")
 		for _, e := range r.Errors {
 			p("- %s\n", mdText(e))
 		}
 	}
+}
+
+// mdRemedies writes remedies as list items, each line starting with
+// indent.
+func mdRemedies(p func(string, ...any), indent string, ms []rules.Remedy) {
+	for _, m := range ms {
+		p("%s- %s: %s\n", indent, m.Server.Title(), remedyText(m))
+	}
+}
+
+// remedyText is a remedy's text, or what to say when the server has none.
+func remedyText(m rules.Remedy) string {
+	if m.Text == "" {
+		return "no setting of its own: see the fix"
+	}
+	return m.Text
+}
+
+// productionIntro introduces the considerations for production.
+const productionIntro = "What running the site in production takes beyond its headers. Each point is stated from evidence where the audit (or the configuration, given with `--config`) shows it, and marked not verified where neither does."
+
+// noRecsText is what Recommendations say when they are empty: never
+// "nothing to fix" while findings are open.
+func noRecsText(v review) string {
+	switch {
+	case !v.Audited && len(v.Rep.Findings) == 0:
+		return "None: the target could not be audited (see Errors)."
+	case len(v.Rep.Findings) == 0:
+		return "Nothing to fix: no finding is open."
+	}
+	return "Nothing at medium severity or above; the open findings are potential improvements (below)."
+}
+
+// noImprovementsText is what Potential improvements say when empty.
+func noImprovementsText(v review) string {
+	if len(v.Rep.Findings) == 0 {
+		return "None: no finding is open."
+	}
+	return "None beyond the recommendations above."
+}
+
+// findingsCount is "1 finding", "3 findings".
+func findingsCount(n int) string {
+	if n == 1 {
+		return "1 finding"
+	}
+	return strconv.Itoa(n) + " findings"
 }
 
 // sevTitle is "Critical", "High", …, "Informational".

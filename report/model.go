@@ -76,11 +76,17 @@ type review struct {
 	Rep       audit.Report
 	Audited   bool
 	Counts    [5]int
+	Server    serverHint // the server recognised, whose remedies come first
 	Measures  []measure
 	Checklist []checkItem
 	Checked   Counts // the checklist items by state
 	Findings  []sevGroup
 	Recs      []recommendation
+	// Production are the considerations for production; Improvements the
+	// open findings no recommendation covers (below medium severity, or
+	// without a fix in the catalog).
+	Production   []consideration
+	Improvements []improvement
 }
 
 // measure is an implemented category: a verified checklist item.
@@ -158,6 +164,7 @@ type sevGroup struct {
 type ruleGroup struct {
 	Rule      rules.Rule
 	Instances []rules.Finding
+	Remedies  []rules.Remedy // remediesFor the target's server
 }
 
 // recommendation is one fix, for the rules that need it.
@@ -165,6 +172,18 @@ type recommendation struct {
 	Severity rules.Severity // worst finding among the rules
 	Fix      string
 	Rules    []string
+}
+
+// recommended is the lowest severity a recommendation is made for; open
+// findings below it are potential improvements.
+const recommended = rules.Medium
+
+// improvement is one rule whose open findings no recommendation covers.
+type improvement struct {
+	Severity rules.Severity // worst finding of the rule
+	Rule     rules.Rule
+	Count    int            // its findings
+	Remedies []rules.Remedy // remediesFor the target's server
 }
 
 // evaluated returns the rules evaluated on r (see the package
@@ -215,9 +234,10 @@ func worst(fs []rules.Finding) rules.Severity {
 	return s
 }
 
-// newReview arranges r for Markdown and HTML.
-func newReview(r audit.Report, cats []rules.Category) review {
-	v := review{Rep: r, Audited: Audited(r), Counts: sevCounts(r.Findings)}
+// newReview arranges r for Markdown and HTML; m has its defaults.
+func newReview(r audit.Report, m Meta) review {
+	cats := m.Categories
+	v := review{Rep: r, Audited: Audited(r), Counts: sevCounts(r.Findings), Server: serverOf(r)}
 	found := byRule(r.Findings)
 
 	// Checklist, and a measure for each verified item.
@@ -255,7 +275,8 @@ func newReview(r audit.Report, cats []rules.Category) review {
 			if !ok {
 				i = len(g.Rules)
 				idx[f.Rule] = i
-				g.Rules = append(g.Rules, ruleGroup{Rule: ruleOf(f.Rule)})
+				rule := ruleOf(f.Rule)
+				g.Rules = append(g.Rules, ruleGroup{Rule: rule, Remedies: remediesFor(rule, v.Server.Server)})
 			}
 			g.Rules[i].Instances = append(g.Rules[i].Instances, f)
 		}
@@ -265,23 +286,24 @@ func newReview(r audit.Report, cats []rules.Category) review {
 		}
 	}
 
-	// Recommendations: the fixes of failed rules, worst first, one per
-	// distinct fix.
+	// Recommendations: the fixes of the rules failed at medium severity
+	// or above, worst first, one per distinct fix; every other open
+	// finding is a potential improvement.
 	type failed struct {
 		id  string
 		sev rules.Severity
 	}
 	var fails []failed
 	for id, fs := range found {
-		if s := worst(fs); s > rules.Info {
-			fails = append(fails, failed{id, s})
-		}
+		fails = append(fails, failed{id, worst(fs)})
 	}
 	slices.SortFunc(fails, func(a, b failed) int { return cmp.Or(cmp.Compare(b.sev, a.sev), cmp.Compare(a.id, b.id)) })
 	byFix := map[string]int{}
 	for _, f := range fails {
-		fix := ruleOf(f.id).Fix
-		if fix == "" {
+		rule := ruleOf(f.id)
+		fix := rule.Fix
+		if fix == "" || f.sev < recommended {
+			v.Improvements = append(v.Improvements, improvement{Severity: f.sev, Rule: rule, Count: len(found[f.id]), Remedies: remediesFor(rule, v.Server.Server)})
 			continue
 		}
 		if i, ok := byFix[fix]; ok {
@@ -291,6 +313,7 @@ func newReview(r audit.Report, cats []rules.Category) review {
 		byFix[fix] = len(v.Recs)
 		v.Recs = append(v.Recs, recommendation{Severity: f.sev, Fix: fix, Rules: []string{f.id}})
 	}
+	v.Production = production(r, m.Check)
 	return v
 }
 

@@ -2,8 +2,31 @@
 // values) for people and for machines: plain text for a terminal, a stable
 // JSON document, a Markdown security review (the familiar
 // SECURITY_REVIEW.md: implemented measures, testing checklist, findings,
-// recommendations), the same review as one self-contained HTML page,
-// JUnit XML and SARIF 2.1.0 for CI.
+// recommendations, potential improvements, considerations for
+// production), the same review as one self-contained HTML page, JUnit XML
+// and SARIF 2.1.0 for CI.
+//
+// # Remedies and the server
+//
+// Every rule of the catalog says how to fix it per server
+// ([rules.Remedy]: portcullis, nginx, Apache httpd, Caddy, Django). The
+// review recognises the target's server from the Server header (the
+// origin's, with --origin, before the edge's: a CDN names itself) or a
+// certificate from portcullis's local CA, and shows under each finding
+// that server's remedy first, then portcullis's; when it recognises none,
+// every remedy. The text report adds the recognised server's remedy after
+// each fix; JSON carries all of them.
+//
+// # Considerations for production
+//
+// The review ends with what running the site takes beyond its headers:
+// certificate renewal (the issuer, whether it is an ACME CA, the days
+// left, a short lifetime), mixed content (the content checks), the CDN
+// and origin (the CDN observation, --origin) and monitoring and backups.
+// Each is stated as observed where the audit saw it, as configured where
+// [Meta].Check (the check of the configuration the site runs: its setup
+// and operations findings) shows it, and otherwise marked not verified,
+// beside a recommendation.
 //
 // Every renderer takes a [Meta] whose Generated time is injected, so the
 // same reports give byte-identical output. Findings' messages, evidence
@@ -63,6 +86,8 @@
 //	targets[]     one per audited target, in the order given:
 //	  target        the target, host[:port]
 //	  audited       false when nothing could be audited (errors, no certificate)
+//	  server        the server recognised (see Remedies and the server):
+//	                "portcullis", "nginx", "apache", "caddy"; "" when none
 //	  status        "complete" (every probe ran), "partial" (some failed: see
 //	                errors; the grade leaves out what they would have checked)
 //	                or "not-audited" (audited is false)
@@ -74,11 +99,14 @@
 //	  certificate   null, or {subject, issuer, names[], not_before, not_after,
 //	                days_left, key_type, signature, serial, spki_sha256, trusted}
 //	  findings[]    {rule, severity, title, category, message, evidence, target,
-//	                fix, references[]}; severity is "info", "low", "medium",
-//	                "high" or "critical"; title, category, fix and references
-//	                come from the rule catalog (empty for a rule it lacks);
-//	                evidence is the raw observed value (a header, a cookie
-//	                line without its value), "" when there is none
+//	                fix, references[], remedies[]}; severity is "info", "low",
+//	                "medium", "high" or "critical"; title, category, fix,
+//	                references and remedies come from the rule catalog (empty
+//	                for a rule it lacks); evidence is the raw observed value (a
+//	                header, a cookie line without its value), "" when there is
+//	                none; remedies are {server, text}, one per server that has
+//	                one, portcullis first, then "nginx", "apache", "caddy",
+//	                "django" (text marks code with backquotes)
 //	  checklist[]   the testing checklist, an item per area:
 //	    category      the area (a rule category: "redirect", "hsts"…)
 //	    item          what holds when it is verified
@@ -133,8 +161,9 @@
 // audited. Added fields of v1, absent from reports of earlier builds:
 // observed and tls; then status, checklist, checklist_counts and
 // observed's path_redirects, pages, cors, security_txt and
-// hsts_not_applicable; then observed's cdn, origin, caa and pins. Earlier builds carried a grade object for a target
-// not audited (A+ when every probe had failed).
+// hsts_not_applicable; then observed's cdn, origin, caa and pins; then
+// server and the findings' remedies. Earlier builds carried a grade object
+// for a target not audited (A+ when every probe had failed).
 package report
 
 import (
@@ -147,6 +176,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/portcullis/portcullis/audit"
+	"github.com/portcullis/portcullis/check"
 	"github.com/portcullis/portcullis/rules"
 )
 
@@ -161,6 +191,13 @@ type Meta struct {
 	// Categories are the rule categories the audit evaluates (see the
 	// package documentation); nil means DefaultCategories().
 	Categories []rules.Category
+	// Check is the check of the configuration the audited sites run
+	// (`portcullis audit --config FILE`: check.Run of it). With it, the
+	// review's considerations for production state the certificate
+	// sources, expiry monitoring, alerts, metrics and backups as
+	// configured; without it they are recommendations, not verified.
+	// Only Markdown and HTML use it.
+	Check *check.Report
 }
 
 // DefaultCategories returns the rule categories `portcullis audit`

@@ -126,6 +126,8 @@ func TestText(t *testing.T) {
 		"  error: GET https://weak.test/.well-known/security.txt: timeout\n",
 		`      evidence: sessionid=…; Path=/<script>alert(1)</script> | a|b ` + "``` `x` ]]> &amp; \\x1b[31mred\\r\\n# heading\\n- item\n",
 		"      fix: Redirect every plain-HTTP request",
+		// The recognised server's remedy follows the fix.
+		"      fix: Add `Secure` to every cookie of an HTTPS site, in the application or by rewriting `Set-Cookie` at the proxy.\n      nginx: `proxy_cookie_flags ~ secure;` (nginx 1.19.3+)\n",
 		"summary:\n",
 		"  A+  100/100  hardened.test  no findings above info; checklist 10 verified, 0 failed, 0 not verified\n",
 		"  F     0/100  weak.test  1 critical, 2 high, 3 medium, 3 low; checklist 2 verified, 7 failed, 1 not verified\n",
@@ -133,7 +135,7 @@ func TestText(t *testing.T) {
 		"  F    40/100  plain.test  1 critical, 1 high; checklist 0 verified, 2 failed, 8 not verified\n",
 		// Each target: the checklist counts, and what was not verified, why.
 		"weak.test  grade F (0/100)  in 2.5s\n  certificate: weak.test, RSA 2048, CN=<b>Evil</b> CA, -3 days left, NOT trusted\n" +
-			"  checklist: 2 verified, 7 failed, 1 not verified\n" +
+			"  server: nginx (the Server header: nginx/1.18.0 (Ubuntu))\n  checklist: 2 verified, 7 failed, 1 not verified\n" +
 			"    not verified: A valid, current security.txt is published: not fetched: GET https://weak.test/.well-known/security.txt failed: timeout\n",
 		"    not verified: HTTPS is enforced with a valid HSTS header (a year's max-age, subdomains included): not applicable: no HSTS for localhost",
 		"    not verified: Cookies have the Secure flag, HttpOnly where they hold a session, and SameSite: nothing to judge: no fetched page set a cookie (/)\n",
@@ -337,7 +339,7 @@ func TestMarkdown(t *testing.T) {
 		}
 	}
 	// The hardened target implements all ten evaluated areas.
-	h := newReview(hardened(), DefaultCategories())
+	h := newReview(hardened(), testMeta.withDefaults())
 	if len(h.Measures) != 10 || len(h.Checklist) != 10 || len(h.Recs) != 0 {
 		t.Errorf("hardened: %d measures, %d checklist items, %d recommendations", len(h.Measures), len(h.Checklist), len(h.Recs))
 	}
@@ -351,14 +353,14 @@ func TestMarkdown(t *testing.T) {
 	// The weak one: redirect, HSTS, cookies, headers, CSP, CORS and the
 	// certificate failed; TLS and content hold; security.txt timed out,
 	// so it is neither a measure nor a pass.
-	wv := newReview(weak(), DefaultCategories())
+	wv := newReview(weak(), testMeta.withDefaults())
 	if len(wv.Measures) != 2 || wv.Measures[0].Category != rules.TLS || wv.Measures[1].Category != rules.Content ||
 		wv.Checked != (Counts{Verified: 2, Failed: 7, NotVerified: 1}) {
 		t.Errorf("weak measures: %+v, checklist %v", wv.Measures, wv.Checked)
 	}
 	// Nothing verified: not the HTTP-only site's, not the unreachable one's.
 	for _, r := range []audit.Report{plain(), down()} {
-		if v := newReview(r, DefaultCategories()); len(v.Measures) != 0 {
+		if v := newReview(r, testMeta.withDefaults()); len(v.Measures) != 0 {
 			t.Errorf("%s: measures %+v", r.Target, v.Measures)
 		}
 	}
@@ -367,7 +369,7 @@ func TestMarkdown(t *testing.T) {
 	for _, r := range wv.Recs {
 		sevs = append(sevs, r.Severity)
 	}
-	if len(wv.Recs) != 7 || !slices.IsSortedFunc(sevs, func(a, b rules.Severity) int { return int(b) - int(a) }) {
+	if len(wv.Recs) != 5 || !slices.IsSortedFunc(sevs, func(a, b rules.Severity) int { return int(b) - int(a) }) {
 		t.Errorf("recommendations: %+v", wv.Recs)
 	}
 }
@@ -382,6 +384,8 @@ func TestMarkdownStructure(t *testing.T) {
 		bad, good := weak(), weak()
 		bad.Target, good.Target = hostile, "x"
 		bad.Errors, good.Errors = []string{hostile}, []string{"x"}
+		bad.Observed.Headers["Server"], good.Observed.Headers["Server"] = "nginx/"+hostile, "nginx/x"
+		bad.Cert.Issuer, good.Cert.Issuer = hostile, "x"
 		for i := range bad.Findings {
 			bad.Findings[i].Message, good.Findings[i].Message = hostile, "x"
 			bad.Findings[i].Evidence, good.Findings[i].Evidence = hostile, "x"
@@ -772,7 +776,7 @@ func TestEvaluatedCategories(t *testing.T) {
 	// Without it, a TLS failure still shows in the checklist, unticked.
 	r := hardened()
 	r.Findings = append(r.Findings, finding("tls.legacy-protocol", "TLS 1.0 is offered", "", ""))
-	v := newReview(r, DefaultCategories())
+	v := newReview(r, testMeta.withDefaults())
 	if i := slices.IndexFunc(v.Checklist, func(c checkItem) bool { return strings.Contains(c.Text, "TLS") }); i < 0 || v.Checklist[i].State != Failed {
 		t.Errorf("TLS failure in checklist: %+v", v.Checklist)
 	}

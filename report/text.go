@@ -11,9 +11,10 @@ import (
 )
 
 // Text writes the reports for a terminal: per target the grade, the
-// certificate, the checklist counts and each item not verified with its
-// reason, the caps, the errors and every finding with its evidence and
-// fix; then, when there are several targets, one summary line each.
+// certificate, the server recognised, the checklist counts and each item
+// not verified with its reason, the caps, the errors and every finding
+// with its evidence, fix and the recognised server's remedy; then, when
+// there are several targets, one summary line each.
 // Text from the audited site is shown with control characters escaped.
 // Meta is not printed.
 func Text(w io.Writer, reps []audit.Report, m Meta) error {
@@ -23,7 +24,7 @@ func Text(w io.Writer, reps []audit.Report, m Meta) error {
 		if i > 0 {
 			fmt.Fprintln(bw)
 		}
-		textTarget(bw, r, checklist(r, m.Categories))
+		textTarget(bw, r, checklist(r, m.Categories), serverOf(r))
 	}
 	if len(reps) > 1 {
 		fmt.Fprintln(bw)
@@ -40,8 +41,9 @@ func Text(w io.Writer, reps []audit.Report, m Meta) error {
 	return bw.Flush()
 }
 
-// textTarget writes one target's report.
-func textTarget(w io.Writer, r audit.Report, items []checkItem) {
+// textTarget writes one target's report; a finding's fix is followed by
+// the remedy of the server recognised, when there is one.
+func textTarget(w io.Writer, r audit.Report, items []checkItem, srv serverHint) {
 	if Audited(r) {
 		fmt.Fprintf(w, "%s  grade %s (%d/100)  in %s\n", visible(r.Target), r.Grade.Letter, r.Grade.Score, r.Duration.Round(time.Millisecond))
 	} else {
@@ -49,6 +51,9 @@ func textTarget(w io.Writer, r audit.Report, items []checkItem) {
 	}
 	if c := r.Cert; c != nil {
 		fmt.Fprintf(w, "  certificate: %s\n", certLine(c))
+	}
+	if srv.Server != "" {
+		fmt.Fprintf(w, "  server: %s (%s)\n", srv.Server.Title(), visible(srv.From))
 	}
 	for _, l := range deploymentText(r) { // CDN, origin, CAA, pins (deployment.go)
 		fmt.Fprintf(w, "  %s\n", l)
@@ -75,6 +80,9 @@ func textTarget(w io.Writer, r audit.Report, items []checkItem) {
 		}
 		if rule, ok := rules.Get(f.Rule); ok && f.Severity > rules.Info {
 			fmt.Fprintf(w, "      fix: %s\n", rule.Fix)
+			if m, ok := rule.Remedy(srv.Server); ok {
+				fmt.Fprintf(w, "      %s: %s\n", m.Server.Title(), m.Text)
+			}
 		}
 	}
 }

@@ -252,3 +252,93 @@ func TestCategories(t *testing.T) {
 		t.Errorf("unknown category title = %q, want the raw value", got)
 	}
 }
+
+// remedyServers counts the rules with a remedy for each server; the
+// numbers move when remedies are added or removed, on purpose.
+var remedyServers = map[Server]int{Portcullis: 95, Nginx: 82, Apache: 81, Caddy: 82, Django: 60}
+
+// TestRemedies: every rule says how portcullis achieves its fix (a key of
+// the configuration, its default, or why there is nothing to configure),
+// other servers only where they can, in Servers order, each as one
+// phrase that Markdown tables and review lists can carry as it is.
+func TestRemedies(t *testing.T) {
+	count := map[Server]int{}
+	for _, r := range catalog {
+		if len(r.Remedies) == 0 || r.Remedies[0].Server != Portcullis {
+			t.Errorf("%s: the first remedy must be portcullis's", r.ID)
+		}
+		last := -1
+		for _, m := range r.Remedies {
+			i := slices.Index(Servers(), m.Server)
+			switch {
+			case i < 0:
+				t.Errorf("%s: unknown server %q", r.ID, m.Server)
+			case i <= last:
+				t.Errorf("%s: remedy for %s out of Servers() order or repeated", r.ID, m.Server)
+			}
+			last = i
+			count[m.Server]++
+			checkText(t, r.ID, "remedy for "+string(m.Server), m.Text)
+			if strings.HasSuffix(m.Text, ".") {
+				t.Errorf("%s: remedy for %s is a phrase, without a trailing period: %q", r.ID, m.Server, m.Text)
+			}
+			if strings.Contains(m.Text, "|") {
+				t.Errorf("%s: remedy for %s contains '|', which would split a Markdown table cell", r.ID, m.Server)
+			}
+			if bad := specialOutsideCode(m.Text); bad != 0 {
+				t.Errorf("%s: remedy for %s has %q outside a code span: %q", r.ID, m.Server, bad, m.Text)
+			}
+		}
+		if m, ok := r.Remedy(Portcullis); ok && !strings.Contains(m.Text, "`[") &&
+			!strings.HasPrefix(m.Text, "Default: ") && !strings.HasPrefix(m.Text, "Nothing to configure") {
+			t.Errorf("%s: the portcullis remedy names no configuration key (`[table] key = value`), nor says \"Default: \" or \"Nothing to configure\": %q", r.ID, m.Text)
+		}
+		// TLS is not configured in Django.
+		if _, ok := r.Remedy(Django); ok && (r.Category == TLS || r.Category == Certificate) {
+			t.Errorf("%s: a Django remedy for a %s rule", r.ID, r.Category)
+		}
+	}
+	for _, s := range Servers() {
+		if count[s] != remedyServers[s] {
+			t.Errorf("%d rules have a remedy for %s, remedyServers says %d: update it", count[s], s, remedyServers[s])
+		}
+	}
+	r := MustGet("hsts.no-preload")
+	if m, ok := r.Remedy(Nginx); !ok || !strings.Contains(m.Text, "preload") {
+		t.Errorf("hsts.no-preload nginx remedy: %+v, %v", m, ok)
+	}
+	if _, ok := MustGet("tls.legacy-protocol").Remedy(Django); ok {
+		t.Error("tls.legacy-protocol has a Django remedy")
+	}
+	// Get returns a copy: changing it leaves the catalog alone.
+	r.Remedies[0].Text = "changed"
+	if MustGet("hsts.no-preload").Remedies[0].Text == "changed" {
+		t.Error("Get shares the Remedies slice with the catalog")
+	}
+}
+
+// specialOutsideCode returns the first Markdown-special character outside
+// a code span (0 when there is none).
+func specialOutsideCode(s string) byte {
+	code := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '`':
+			code = !code
+		case !code && strings.IndexByte(`\*_[]<>#!`, c) >= 0:
+			return c
+		}
+	}
+	return 0
+}
+
+func TestServers(t *testing.T) {
+	if got := Servers(); !slices.Equal(got, []Server{Portcullis, Nginx, Apache, Caddy, Django}) {
+		t.Errorf("Servers() = %v", got)
+	}
+	for s, want := range map[Server]string{Portcullis: "portcullis", Nginx: "nginx", Apache: "Apache httpd", Caddy: "Caddy", Django: "Django", "lighttpd": "lighttpd"} {
+		if got := s.Title(); got != want {
+			t.Errorf("%q.Title() = %q, want %q", s, got, want)
+		}
+	}
+}

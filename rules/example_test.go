@@ -63,3 +63,19 @@ func ExampleAll() {
 	// Trusted proxies and forwarding: 4 rules
 	// Redirects: 8 rules
 }
+
+func ExampleRule_Remedy() {
+	r := rules.MustGet("hsts.no-subdomains")
+	for _, s := range []rules.Server{rules.Portcullis, rules.Nginx, rules.Django} {
+		if m, ok := r.Remedy(s); ok {
+			fmt.Printf("%s: %s\n", s.Title(), m.Text)
+		}
+	}
+	_, ok := rules.MustGet("tls.no-tls13").Remedy(rules.Django)
+	fmt.Println("Django configures TLS:", ok)
+	// Output:
+	// portcullis: Default: `[defaults.hsts] include_subdomains = true`
+	// nginx: `add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;`
+	// Django: `SECURE_HSTS_INCLUDE_SUBDOMAINS = True`
+	// Django configures TLS: false
+}

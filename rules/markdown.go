@@ -21,8 +21,8 @@ const djangoChecksURL = "https://docs.djangoproject.com/en/stable/ref/checks/#se
 
 // Markdown renders the whole catalog as a Markdown reference: an
 // introduction, a table of contents by category, then one section per rule
-// with its ID, severity, title, description, fix, Django check and
-// references. The output is deterministic; docs/rules.md is generated from
+// with its ID, severity, title, description, fix, a table of remedies by
+// server, Django check and references. The output is deterministic; docs/rules.md is generated from
 // it.
 func Markdown() []byte {
 	var b bytes.Buffer
@@ -38,6 +38,10 @@ func Markdown() []byte {
 		"for a particular observation.\n\n")
 	fmt.Fprintf(&b, "Where a rule corresponds to one of Django's [deployment checks](%s) "+
 		"(`manage.py check --deploy`), its ID is given.\n\n", djangoChecksURL)
+	b.WriteString("Each rule's fix says what to achieve; the table under it says how, server by server: " +
+		"the portcullis setting (a key of the [configuration file](config.md), \"Default\" when portcullis " +
+		"already does it), then the nginx, Apache httpd, Caddy and Django equivalents where one exists " +
+		"(a server without a row has none: TLS is not Django's to configure).\n\n")
 
 	b.WriteString("## Contents\n\n")
 	for _, c := range categoryInfo {
@@ -73,6 +77,12 @@ func writeRule(b *bytes.Buffer, r Rule) {
 		b.WriteString("- **Django check:** none\n")
 	}
 	fmt.Fprintf(b, "\n%s\n\n**Fix:** %s\n", escapeMarkdown(r.Description), escapeMarkdown(r.Fix))
+	if len(r.Remedies) > 0 {
+		b.WriteString("\n| Server | How |\n|---|---|\n")
+		for _, m := range r.Remedies {
+			fmt.Fprintf(b, "| %s | %s |\n", escapeMarkdown(m.Server.Title()), escapeMarkdown(m.Text))
+		}
+	}
 	if len(r.References) > 0 {
 		b.WriteString("\n**References:**\n\n")
 		for _, ref := range r.References {

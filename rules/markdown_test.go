@@ -59,6 +59,14 @@ func TestMarkdownContents(t *testing.T) {
 				t.Errorf("%s: section lacks %q", r.ID, want)
 			}
 		}
+		if len(r.Remedies) > 0 && !strings.Contains(section, "\n| Server | How |\n|---|---|\n") {
+			t.Errorf("%s: section lacks the remedies table", r.ID)
+		}
+		for _, m := range r.Remedies {
+			if row := "| " + m.Server.Title() + " | " + escapeMarkdown(m.Text) + " |\n"; !strings.Contains(section, row) {
+				t.Errorf("%s: section lacks the row %q", r.ID, row)
+			}
+		}
 		for _, ref := range r.References {
 			if !strings.Contains(section, "- <"+ref+">\n") {
 				t.Errorf("%s: section lacks reference %s", r.ID, ref)

@@ -11,9 +11,14 @@
 // Rule IDs are part of the public interface (users silence or select them in
 // configuration and CI), so an ID is never renamed or reused once published.
 //
-// Title, Description and Fix are plain text in which backquotes mark code
-// (header names, directive values); callers printing to a terminal may show
-// them as they are. [Markdown] renders the catalog as docs/rules.md.
+// Fix says what to achieve whatever the server; Remedies say how, per
+// [Server]: the portcullis setting, and the nginx, Apache httpd, Caddy and
+// Django equivalents where they exist.
+//
+// Title, Description, Fix and remedy texts are plain text in which
+// backquotes mark code (header names, directive values); callers printing
+// to a terminal may show them as they are. [Markdown] renders the catalog
+// as docs/rules.md.
 package rules
 
 import (
@@ -155,20 +160,84 @@ func (c Category) index() int {
 
 // Rule describes one security property.
 type Rule struct {
-	ID          string   `json:"id"`               // stable kebab-case ID, "<prefix>.<name>"
-	Category    Category `json:"category"`         // group the rule belongs to
-	Severity    Severity `json:"severity"`         // default severity of a violation
-	Title       string   `json:"title"`            // one line, no trailing period
-	Description string   `json:"description"`      // the risk, in one to three sentences
-	Fix         string   `json:"fix"`              // actionable remediation
-	References  []string `json:"references"`       // https URLs: RFCs, OWASP, MDN, ...
-	Django      string   `json:"django,omitempty"` // matching Django check, e.g. "security.W004"
+	ID          string   `json:"id"`          // stable kebab-case ID, "<prefix>.<name>"
+	Category    Category `json:"category"`    // group the rule belongs to
+	Severity    Severity `json:"severity"`    // default severity of a violation
+	Title       string   `json:"title"`       // one line, no trailing period
+	Description string   `json:"description"` // the risk, in one to three sentences
+	Fix         string   `json:"fix"`         // what to achieve, whatever the server
+	// Remedies say how each server achieves Fix, in [Servers] order: always
+	// portcullis, the others only where the server has an equivalent.
+	Remedies   []Remedy `json:"remedies,omitempty"`
+	References []string `json:"references"`       // https URLs: RFCs, OWASP, MDN, ...
+	Django     string   `json:"django,omitempty"` // matching Django check, e.g. "security.W004"
 }
 
 // clone returns a copy of r that shares no memory with the catalog.
 func (r Rule) clone() Rule {
 	r.References = slices.Clone(r.References)
+	r.Remedies = slices.Clone(r.Remedies)
 	return r
+}
+
+// Remedy returns r's remedy for server s, and whether there is one.
+func (r Rule) Remedy(s Server) (Remedy, bool) {
+	for _, m := range r.Remedies {
+		if m.Server == s {
+			return m, true
+		}
+	}
+	return Remedy{}, false
+}
+
+// Server is a web server or framework a rule's remedy is written for.
+type Server string
+
+// Servers, in the order [Servers] and every rule's Remedies list them.
+const (
+	Portcullis Server = "portcullis"
+	Nginx      Server = "nginx"
+	Apache     Server = "apache" // Apache httpd
+	Caddy      Server = "caddy"
+	Django     Server = "django"
+)
+
+var serverTitles = []struct {
+	s     Server
+	title string
+}{
+	{Portcullis, "portcullis"}, {Nginx, "nginx"}, {Apache, "Apache httpd"}, {Caddy, "Caddy"}, {Django, "Django"},
+}
+
+// Servers returns every server remedies are written for, portcullis first.
+func Servers() []Server {
+	out := make([]Server, len(serverTitles))
+	for i, t := range serverTitles {
+		out[i] = t.s
+	}
+	return out
+}
+
+// Title is the server's name for people ("Apache httpd"), or the raw value
+// for an unknown server.
+func (s Server) Title() string {
+	for _, t := range serverTitles {
+		if t.s == s {
+			return t.title
+		}
+	}
+	return string(s)
+}
+
+// Remedy is how one server achieves a rule's Fix: for portcullis the
+// configuration key and value (`[defaults.hsts] preload = true`), or
+// "Default: …" when its default already does, or "Nothing to configure …"
+// when the remedy lies elsewhere (DNS, the page); for the others the
+// directive or setting. Text is a phrase, not a sentence: one line,
+// backquotes around code, no trailing period.
+type Remedy struct {
+	Server Server `json:"server"`
+	Text   string `json:"text"`
 }
 
 // sorted holds the catalog in [All] order; byID indexes it.
