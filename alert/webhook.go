@@ -27,7 +27,6 @@ import (
 
 // Defaults for the zero values of WebhookOptions.
 const (
-	DefaultDedup       = 24 * time.Hour
 	DefaultMaxAttempts = 5
 	DefaultBackoff     = time.Second
 	DefaultMaxBackoff  = time.Minute
@@ -43,6 +42,20 @@ const (
 	HeaderDelivery  = "X-Portcullis-Delivery"
 )
 
+// Format is the shape of the request body.
+type Format string
+
+// The body formats.
+const (
+	// FormatJSON is the event's JSON plus a one-line "text" (see the
+	// package doc): for incident tools and receivers of your own.
+	FormatJSON Format = "json"
+	// FormatSlack is a Slack incoming-webhook message, {"text": …} with
+	// the one-line Summary (Slack's &, < and > escaped). Mattermost,
+	// Rocket.Chat and Discord's /slack endpoints take it too.
+	FormatSlack Format = "slack"
+)
+
 // maxErrorBody is how much of a failed answer's body is kept for the log.
 const maxErrorBody = 512
 
@@ -50,30 +63,16 @@ const maxErrorBody = 512
 // connection can be reused; a longer body closes the connection instead.
 const maxDrain = 64 << 10
 
-// severityRank orders the severities, lowest first.
-var severityRank = map[string]int{
-	events.SeverityInfo:     0,
-	events.SeverityWarning:  1,
-	events.SeverityError:    2,
-	events.SeverityCritical: 3,
-}
-
 // WebhookOptions configures NewWebhook. Only URL is required.
 type WebhookOptions struct {
 	// URL receives the POSTs: an absolute http or https URL with a host
 	// and no user info.
 	URL string
-	// Secret, when set, signs each request (see the package doc). It is
-	// never logged.
+	// Secret, when set, signs each request (see the package doc), in
+	// either Format. It is never logged.
 	Secret string
-	// MinSeverity is the lowest events.Severity* delivered; default
-	// events.SeverityWarning. Events with a severity that is not one of
-	// the four are always delivered.
-	MinSeverity string
-	// Dedup is how long after an event's delivery an event with the same
-	// Key is dropped; default DefaultDedup; negative disables
-	// de-duplication.
-	Dedup time.Duration
+	// Format is the body's shape; default FormatJSON.
+	Format Format
 	// MaxAttempts is how many times one event is tried; default
 	// DefaultMaxAttempts.
 	MaxAttempts int
@@ -90,8 +89,7 @@ type WebhookOptions struct {
 	// timeout. Its CheckRedirect is replaced (on a copy): redirects are
 	// never followed, a redirect answer is a failed delivery.
 	Client *http.Client
-	// Now is the clock for de-duplication windows and signature
-	// timestamps; default time.Now.
+	// Now is the clock for signature timestamps; default time.Now.
 	Now func() time.Time
 	// Logger receives failures and drops at warn level, deliveries at
 	// debug level; default slog.Default().
@@ -110,23 +108,20 @@ type Stats struct {
 	// Dropped counts events never attempted: the queue was full, Send
 	// came after Close, or Close's context ended while they were queued.
 	Dropped uint64
-	// Deduplicated counts events dropped as duplicates (see Dedup).
-	Deduplicated uint64
-	// Filtered counts events below MinSeverity.
-	Filtered uint64
 	// Retries counts attempts after the first, over all events.
 	Retries uint64
 }
 
 // Webhook delivers events to one URL. Create it with NewWebhook, give it
-// events with Send, and stop it with Close. Its methods are safe for
-// concurrent use.
+// events with Send, and stop it with Close. It sends every event it is
+// given: put the decorators of package events (MinSeverity, Dedup…) or
+// Rules in front of it, as New does. Its methods are safe for concurrent
+// use.
 type Webhook struct {
 	url          string
 	logURL       string // scheme://host: the path and query may hold a token
 	secret       []byte
-	minRank      int
-	dedup        time.Duration // < 0: disabled
+	format       Format
 	maxAttempts  int
 	backoff      time.Duration
 	maxBackoff   time.Duration
@@ -142,19 +137,11 @@ type Webhook struct {
 	done      chan struct{} // closed when the delivery goroutine returns
 	closeOnce sync.Once
 
-	mu      sync.Mutex
-	closed  bool
-	keys    map[string]keyState
-	sweepAt int
+	mu     sync.Mutex // orders Send's queueing with Close's closing
+	closed bool
 
-	delivered, failed, dropped, deduplicated, filtered, retries atomic.Uint64
-	abandoned                                                   atomic.Uint64 // lost to Close's context
-}
-
-// keyState is what de-duplication knows about one event key.
-type keyState struct {
-	pending bool      // queued or being delivered
-	at      time.Time // when last delivered, if not pending
+	delivered, failed, dropped, retries atomic.Uint64
+	abandoned                           atomic.Uint64 // lost to Close's context
 }
 
 // NewWebhook checks o, fills in defaults and starts the delivery
@@ -167,27 +154,24 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	w := &Webhook{
 		url:         u,
 		logURL:      logURL,
-		minRank:     severityRank[events.SeverityWarning],
-		dedup:       o.Dedup,
+		format:      o.Format,
 		maxAttempts: o.MaxAttempts,
 		backoff:     o.Backoff,
 		maxBackoff:  o.MaxBackoff,
 		now:         o.Now,
 		log:         o.Logger,
 		userAgent:   o.UserAgent,
-		keys:        make(map[string]keyState),
-		sweepAt:     64,
 		done:        make(chan struct{}),
 	}
 	if o.Secret != "" {
 		w.secret = []byte(o.Secret)
 	}
-	if o.MinSeverity != "" {
-		r, ok := severityRank[o.MinSeverity]
-		if !ok {
-			return nil, fmt.Errorf("alert: MinSeverity %q is not one of info, warning, error, critical", o.MinSeverity)
-		}
-		w.minRank = r
+	switch o.Format {
+	case "":
+		w.format = FormatJSON
+	case FormatJSON, FormatSlack:
+	default:
+		return nil, fmt.Errorf("alert: Format %q is not %q or %q", o.Format, FormatJSON, FormatSlack)
 	}
 	switch {
 	case o.MaxAttempts < 0:
@@ -198,9 +182,6 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 		return nil, fmt.Errorf("alert: MaxBackoff %v is negative", o.MaxBackoff)
 	case o.QueueSize < 0:
 		return nil, fmt.Errorf("alert: QueueSize %d is negative", o.QueueSize)
-	}
-	if w.dedup == 0 {
-		w.dedup = DefaultDedup
 	}
 	if w.maxAttempts == 0 {
 		w.maxAttempts = DefaultMaxAttempts
@@ -272,15 +253,10 @@ func checkURL(raw string) (target, logged string, err error) {
 	return u.String(), u.Scheme + "://" + u.Host, nil
 }
 
-// Send queues e for delivery unless it is below MinSeverity, a duplicate,
-// or the queue is full or closed. It never blocks, so w.Send can be an
-// events.Sink.
+// Send queues e for delivery unless the queue is full or the webhook is
+// closed, which drops it (counted and logged). It never blocks, so w.Send
+// can be an events.Sink.
 func (w *Webhook) Send(e events.Event) {
-	if r, ok := severityRank[e.Severity]; ok && r < w.minRank {
-		w.filtered.Add(1)
-		return
-	}
-	key := e.Key()
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
@@ -288,56 +264,14 @@ func (w *Webhook) Send(e events.Event) {
 		w.log.Warn("alert: webhook closed, event dropped", "url", w.logURL, "event", e.Type, "site", e.Site)
 		return
 	}
-	var now time.Time
-	if w.dedup >= 0 {
-		now = w.now()
-		if s, ok := w.keys[key]; ok && (s.pending || now.Sub(s.at) < w.dedup) {
-			w.mu.Unlock()
-			w.deduplicated.Add(1)
-			return
-		}
-	}
 	select {
 	case w.queue <- e:
-		if w.dedup >= 0 {
-			w.keys[key] = keyState{pending: true}
-			w.sweep(now)
-		}
 		w.mu.Unlock()
 	default:
 		w.mu.Unlock()
 		w.dropped.Add(1)
 		w.log.Warn("alert: webhook queue full, event dropped", "url", w.logURL, "event", e.Type, "site", e.Site, "queue_size", cap(w.queue))
 	}
-}
-
-// sweep forgets keys whose window has passed, whenever the map has doubled
-// since the last sweep. w.mu is held.
-func (w *Webhook) sweep(now time.Time) {
-	if len(w.keys) < w.sweepAt {
-		return
-	}
-	for k, s := range w.keys {
-		if !s.pending && now.Sub(s.at) >= w.dedup {
-			delete(w.keys, k)
-		}
-	}
-	w.sweepAt = max(64, 2*len(w.keys))
-}
-
-// settle records the outcome of an event's delivery for de-duplication:
-// a delivered key is remembered from now, a failed one forgotten.
-func (w *Webhook) settle(key string, delivered bool) {
-	if w.dedup < 0 {
-		return
-	}
-	w.mu.Lock()
-	if delivered {
-		w.keys[key] = keyState{at: w.now()}
-	} else {
-		delete(w.keys, key)
-	}
-	w.mu.Unlock()
 }
 
 // Close stops accepting events and delivers those queued until ctx ends;
@@ -377,12 +311,10 @@ func (w *Webhook) closeIdle() {
 // Stats returns the counters so far.
 func (w *Webhook) Stats() Stats {
 	return Stats{
-		Delivered:    w.delivered.Load(),
-		Failed:       w.failed.Load(),
-		Dropped:      w.dropped.Load(),
-		Deduplicated: w.deduplicated.Load(),
-		Filtered:     w.filtered.Load(),
-		Retries:      w.retries.Load(),
+		Delivered: w.delivered.Load(),
+		Failed:    w.failed.Load(),
+		Dropped:   w.dropped.Load(),
+		Retries:   w.retries.Load(),
 	}
 }
 
@@ -393,7 +325,6 @@ func (w *Webhook) run() {
 	for e := range w.queue {
 		if w.ctx.Err() != nil {
 			dropped++
-			w.settle(e.Key(), false)
 			w.abandoned.Add(1)
 			w.dropped.Add(1)
 			continue
@@ -405,19 +336,36 @@ func (w *Webhook) run() {
 	}
 }
 
-// payload is the request body: the event's fields and a summary.
+// payload is the FormatJSON body: the event's fields and a summary.
 type payload struct {
 	events.Event
 	Text string `json:"text"`
 }
 
+// slackPayload is the FormatSlack body.
+type slackPayload struct {
+	Text string `json:"text"`
+}
+
+// slackEscape escapes the three characters Slack reads as markup, so that
+// attacker input in an event (a Host, a path) cannot mention @channel or
+// forge a link: "<!channel>" arrives as text.
+var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// Body returns the request body for e in format f (FormatJSON when f is
+// empty): what a receiver gets, and what the signature covers.
+func Body(f Format, e events.Event) ([]byte, error) {
+	if f == FormatSlack {
+		return json.Marshal(slackPayload{Text: slackEscape.Replace(Summary(e))})
+	}
+	return json.Marshal(payload{Event: e, Text: Summary(e)})
+}
+
 // deliver tries to POST e until it succeeds, fails for good, or Close's
-// context ends. The outcome is settled for de-duplication before it is
-// counted, so a caller seeing the count sees the key's new state.
+// context ends.
 func (w *Webhook) deliver(e events.Event) {
-	body, err := json.Marshal(payload{Event: e, Text: Summary(e)})
+	body, err := Body(w.format, e)
 	if err != nil { // a Time outside years 0-9999
-		w.settle(e.Key(), false)
 		w.failed.Add(1)
 		w.log.Warn("alert: cannot encode event", "event", e.Type, "site", e.Site, "error", err.Error())
 		return
@@ -427,7 +375,6 @@ func (w *Webhook) deliver(e events.Event) {
 	for ; ; attempt++ {
 		retry, wait, err1 := w.post(body, id)
 		if err1 == nil {
-			w.settle(e.Key(), true)
 			w.delivered.Add(1)
 			w.log.Debug("alert: webhook delivered", "url", w.logURL, "event", e.Type, "site", e.Site, "attempts", attempt)
 			return
@@ -446,7 +393,6 @@ func (w *Webhook) deliver(e events.Event) {
 		}
 		w.retries.Add(1)
 	}
-	w.settle(e.Key(), false)
 	if w.ctx.Err() != nil {
 		w.abandoned.Add(1)
 		err = fmt.Errorf("abandoned by Close: %w", err)
@@ -553,14 +499,17 @@ func Sign(secret []byte, timestamp string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// Summary is the one-line text of the payload's "text" field:
-// "[severity] type site=… names=a,b: message: error", with the parts that
-// are empty left out and control characters replaced by spaces.
+// Summary is the one-line text of the payload's "text" field and of a
+// Slack message: "[severity] type site=… rule=… client=… names=a,b:
+// message: error", with the parts that are empty left out and control
+// characters replaced by spaces.
 func Summary(e events.Event) string {
 	var b strings.Builder
-	b.WriteString("[" + e.Severity + "] " + e.Type)
-	if e.Site != "" {
-		b.WriteString(" site=" + e.Site)
+	b.WriteString("[" + e.Severity.String() + "] " + e.Type)
+	for _, kv := range [...][2]string{{"site", e.Site}, {"rule", e.Rule}, {"client", e.Client}} {
+		if kv[1] != "" {
+			b.WriteString(" " + kv[0] + "=" + kv[1])
+		}
 	}
 	if len(e.Names) > 0 {
 		b.WriteString(" names=" + strings.Join(e.Names, ","))

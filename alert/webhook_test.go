@@ -132,7 +132,7 @@ func expiring(site string, threshold time.Duration) events.Event {
 	notAfter := t0.Add(threshold)
 	return events.Event{
 		Type:      events.CertExpiring,
-		Severity:  events.SeverityWarning,
+		Severity:  events.Medium,
 		Time:      t0,
 		Site:      site,
 		Names:     []string{site, "www." + site},
@@ -184,7 +184,7 @@ func TestDeliveryAndPayload(t *testing.T) {
 	if !reflect.DeepEqual(got.Event, e) {
 		t.Errorf("event in the body:\n%+v\nwant\n%+v", got.Event, e)
 	}
-	const wantText = "[warning] cert.expiring site=example.com names=example.com,www.example.com: certificate expires in 14d (2026-12-07T00:00:00Z)"
+	const wantText = "[medium] cert.expiring site=example.com names=example.com,www.example.com: certificate expires in 14d (2026-12-07T00:00:00Z)"
 	if got.Text != wantText {
 		t.Errorf("text %q, want %q", got.Text, wantText)
 	}
@@ -259,132 +259,69 @@ func TestSignature(t *testing.T) {
 	}
 }
 
-func TestSeverityFilter(t *testing.T) {
+// TestSendsEverything: a Webhook neither filters nor de-duplicates; that
+// is the decorators' job (see Chain).
+func TestSendsEverything(t *testing.T) {
 	t.Parallel()
-	all := []string{events.SeverityInfo, events.SeverityWarning, events.SeverityError, events.SeverityCritical, "bogus"}
-	tests := []struct {
-		min  string
-		want []string
-	}{
-		{"", []string{"warning", "error", "critical", "bogus"}},
-		{events.SeverityInfo, all},
-		{events.SeverityWarning, []string{"warning", "error", "critical", "bogus"}},
-		{events.SeverityError, []string{"error", "critical", "bogus"}},
-		{events.SeverityCritical, []string{"critical", "bogus"}},
+	rc := newReceiver(t, nil)
+	w, _ := newWebhook(t, alert.WebhookOptions{URL: rc.URL})
+	e := expiring("example.com", time.Hour)
+	info := e
+	info.Type, info.Severity = events.CertRenewed, events.Info
+	for _, e := range []events.Event{e, e, info} {
+		w.Send(e)
 	}
-	for _, tt := range tests {
-		t.Run("min="+tt.min, func(t *testing.T) {
-			t.Parallel()
-			rc := newReceiver(t, nil)
-			w, _ := newWebhook(t, alert.WebhookOptions{URL: rc.URL, MinSeverity: tt.min})
-			for _, sev := range all {
-				e := expiring(sev+".example", time.Hour)
-				e.Severity = sev
-				w.Send(e)
-			}
-			closeAll(t, w)
-			var got []string
-			for _, h := range rc.got() {
-				var e events.Event
-				json.Unmarshal(h.body, &e)
-				got = append(got, e.Severity)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("delivered %v, want %v", got, tt.want)
-			}
-			want := alert.Stats{Delivered: uint64(len(tt.want)), Filtered: uint64(len(all) - len(tt.want))}
-			if s := w.Stats(); s != want {
-				t.Errorf("Stats %+v, want %+v", s, want)
-			}
-		})
+	closeAll(t, w)
+	if s := w.Stats(); s != (alert.Stats{Delivered: 3}) {
+		t.Errorf("Stats %+v, want 3 delivered", s)
+	}
+	var got []string
+	for _, h := range rc.got() {
+		var e events.Event
+		if err := json.Unmarshal(h.body, &e); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.Type+" "+e.Severity.String())
+	}
+	if want := []string{"cert.expiring medium", "cert.expiring medium", "cert.renewed info"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
 	}
 }
 
-func TestDedup(t *testing.T) {
-	t.Parallel()
-	day := 24 * time.Hour
-	tests := []struct {
-		name   string
-		dedup  time.Duration
-		events []events.Event
-		want   alert.Stats
-	}{
-		{"same key twice", 0, []events.Event{expiring("a.example", 14*day), expiring("a.example", 14*day)}, alert.Stats{Delivered: 1, Deduplicated: 1}},
-		{"message and time do not matter", 0, func() []events.Event {
-			e1, e2 := expiring("a.example", 14*day), expiring("a.example", 14*day)
-			e2.Message, e2.Time = "other words", t0.Add(time.Hour)
-			return []events.Event{e1, e2}
-		}(), alert.Stats{Delivered: 1, Deduplicated: 1}},
-		{"different threshold", 0, []events.Event{expiring("a.example", 14*day), expiring("a.example", 7*day)}, alert.Stats{Delivered: 2}},
-		{"different site", 0, []events.Event{expiring("a.example", 14*day), expiring("b.example", 14*day)}, alert.Stats{Delivered: 2}},
-		{"different type", 0, func() []events.Event {
-			e1, e2 := expiring("a.example", 14*day), expiring("a.example", 14*day)
-			e2.Type, e2.Severity = events.CertExpired, events.SeverityCritical
-			return []events.Event{e1, e2}
-		}(), alert.Stats{Delivered: 2}},
-		{"disabled", -1, []events.Event{expiring("a.example", 14*day), expiring("a.example", 14*day)}, alert.Stats{Delivered: 2}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			rc := newReceiver(t, nil)
-			w, _ := newWebhook(t, alert.WebhookOptions{URL: rc.URL, Dedup: tt.dedup})
-			for _, e := range tt.events {
-				w.Send(e)
-			}
-			closeAll(t, w)
-			if s := w.Stats(); s != tt.want {
-				t.Errorf("Stats %+v, want %+v", s, tt.want)
-			}
-			if n := len(rc.got()); uint64(n) != tt.want.Delivered {
-				t.Errorf("receiver got %d requests, want %d", n, tt.want.Delivered)
-			}
-		})
-	}
-}
-
-func TestDedupWindow(t *testing.T) {
+func TestSlackFormat(t *testing.T) {
 	t.Parallel()
 	rc := newReceiver(t, nil)
 	clock := testutil.NewClock(t0)
-	w, _ := newWebhook(t, alert.WebhookOptions{URL: rc.URL, Dedup: time.Hour, Now: clock.Now})
-	e := expiring("example.com", 14*24*time.Hour)
-	delivered := func(n uint64) {
-		t.Helper()
-		testutil.Eventually(t, 5*time.Second, fmt.Sprintf("%d deliveries", n), func() bool { return w.Stats().Delivered == n })
-	}
-
-	w.Send(e)
-	delivered(1)
-	clock.Advance(59 * time.Minute)
-	w.Send(e) // 59m after the delivery: inside the window
-	if s := w.Stats(); s.Deduplicated != 1 {
-		t.Fatalf("inside the window: Stats %+v, want 1 deduplicated", s)
-	}
-	clock.Advance(time.Minute)
-	w.Send(e) // 1h after: the window has passed
-	delivered(2)
-	w.Send(e) // the window restarts at the second delivery
-	closeAll(t, w)
-	if s := w.Stats(); s != (alert.Stats{Delivered: 2, Deduplicated: 2}) {
-		t.Errorf("Stats %+v, want 2 delivered, 2 deduplicated", s)
-	}
-	if n := len(rc.got()); n != 2 {
-		t.Errorf("receiver got %d requests, want 2", n)
-	}
-}
-
-func TestFailedDeliveryIsNotDeduplicated(t *testing.T) {
-	t.Parallel()
-	rc := newReceiver(t, statuses(http.StatusBadRequest, http.StatusOK))
-	w, _ := newWebhook(t, alert.WebhookOptions{URL: rc.URL})
-	e := expiring("example.com", time.Hour)
-	w.Send(e)
-	testutil.Eventually(t, 5*time.Second, "the failure", func() bool { return w.Stats().Failed == 1 })
+	w, _ := newWebhook(t, alert.WebhookOptions{URL: rc.URL, Secret: "s3cret", Format: alert.FormatSlack, Now: clock.Now})
+	e := events.Event{Type: events.HostRejected, Severity: events.Low, Site: "shop", Client: "192.0.2.7",
+		Message: "refused Host <!channel> & <https://evil.example|click>"}
 	w.Send(e)
 	closeAll(t, w)
-	if s := w.Stats(); s != (alert.Stats{Delivered: 1, Failed: 1}) {
-		t.Errorf("Stats %+v, want 1 failed then 1 delivered", s)
+	hits := rc.got()
+	if len(hits) != 1 {
+		t.Fatalf("receiver got %d requests, want 1", len(hits))
+	}
+	h := hits[0]
+	var got struct{ Text string }
+	if err := json.Unmarshal(h.body, &got); err != nil {
+		t.Fatalf("body %s: %v", h.body, err)
+	}
+	if wantText := "[low] host.rejected site=shop client=192.0.2.7: refused Host &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt;"; got.Text != wantText {
+		t.Errorf("text %q, want %q", got.Text, wantText)
+	}
+	var fields map[string]any
+	json.Unmarshal(h.body, &fields)
+	if len(fields) != 1 {
+		t.Errorf("a Slack body has only \"text\": %s", h.body)
+	}
+	if ct := h.header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if !verify("s3cret", h) || h.header.Get("X-Portcullis-Timestamp") != strconv.FormatInt(t0.Unix(), 10) {
+		t.Errorf("a Slack body is signed too: signature %q does not verify", h.header.Get("X-Portcullis-Signature"))
+	}
+	if body, err := alert.Body(alert.FormatSlack, e); err != nil || string(body) != string(h.body) {
+		t.Errorf("Body = %s, %v; the request had %s", body, err, h.body)
 	}
 }
 
@@ -607,13 +544,12 @@ func TestQueueOverflow(t *testing.T) {
 	if !strings.Contains(logs.String(), "queue full") {
 		t.Errorf("drop not logged:\n%s", logs)
 	}
-	w.Send(expiring("a.example", time.Hour)) // in flight: a duplicate, not a drop
 	close(release)
 	testutil.Eventually(t, 5*time.Second, "two deliveries", func() bool { return w.Stats().Delivered == 2 })
-	w.Send(expiring("c.example", time.Hour)) // the dropped event's key was not remembered
+	w.Send(expiring("c.example", time.Hour)) // room again
 	closeAll(t, w)
-	if s := w.Stats(); s != (alert.Stats{Delivered: 3, Dropped: 1, Deduplicated: 1}) {
-		t.Errorf("Stats %+v, want 3 delivered, 1 dropped, 1 deduplicated", s)
+	if s := w.Stats(); s != (alert.Stats{Delivered: 3, Dropped: 1}) {
+		t.Errorf("Stats %+v, want 3 delivered, 1 dropped", s)
 	}
 	w.Send(expiring("d.example", time.Hour)) // after Close
 	if s := w.Stats(); s.Dropped != 2 {
@@ -740,11 +676,11 @@ func TestConcurrentSend(t *testing.T) {
 	}
 	wg.Wait()
 	closeAll(t, w)
-	if s := w.Stats(); s != (alert.Stats{Delivered: 40, Deduplicated: 40}) {
-		t.Errorf("Stats %+v, want 40 delivered, 40 deduplicated", s)
+	if s := w.Stats(); s != (alert.Stats{Delivered: 80}) {
+		t.Errorf("Stats %+v, want 80 delivered", s)
 	}
-	if n := len(rc.got()); n != 40 {
-		t.Errorf("receiver got %d requests, want 40", n)
+	if n := len(rc.got()); n != 80 {
+		t.Errorf("receiver got %d requests, want 80", n)
 	}
 }
 
@@ -772,7 +708,8 @@ func TestNewWebhookErrors(t *testing.T) {
 	}{
 		{"http", alert.WebhookOptions{URL: "http://127.0.0.1:1/hook"}, ""},
 		{"https with query", alert.WebhookOptions{URL: "https://hooks.example.com/x?token=T0KEN"}, ""},
-		{"all options", alert.WebhookOptions{URL: "http://127.0.0.1:1/", Secret: "s", MinSeverity: "critical", Dedup: -1, MaxAttempts: 1, Backoff: 1, MaxBackoff: 1, QueueSize: 1}, ""},
+		{"all options", alert.WebhookOptions{URL: "http://127.0.0.1:1/", Secret: "s", Format: alert.FormatSlack, MaxAttempts: 1, Backoff: 1, MaxBackoff: 1, QueueSize: 1}, ""},
+		{"json", alert.WebhookOptions{URL: "http://127.0.0.1:1/", Format: alert.FormatJSON}, ""},
 		{"empty URL", alert.WebhookOptions{}, "webhook URL is empty"},
 		{"not a URL", alert.WebhookOptions{URL: "http://h/%zz?token=T0KEN"}, "does not parse"},
 		{"bad port", alert.WebhookOptions{URL: "http://h:port/?token=T0KEN"}, "does not parse"},
@@ -783,7 +720,7 @@ func TestNewWebhookErrors(t *testing.T) {
 		{"port only", alert.WebhookOptions{URL: "http://:80/hook?token=T0KEN"}, "no host"},
 		{"user info", alert.WebhookOptions{URL: "https://bob:T0KEN@h/"}, "must not contain user info"},
 		{"user only", alert.WebhookOptions{URL: "https://T0KEN@h/"}, "must not contain user info"},
-		{"severity", alert.WebhookOptions{URL: "http://h/", MinSeverity: "warn"}, `MinSeverity "warn" is not one of`},
+		{"format", alert.WebhookOptions{URL: "http://h/", Format: "Slack"}, `Format "Slack" is not "json" or "slack"`},
 		{"attempts", alert.WebhookOptions{URL: "http://h/", MaxAttempts: -1}, "MaxAttempts -1 is negative"},
 		{"backoff", alert.WebhookOptions{URL: "http://h/", Backoff: -time.Second}, "Backoff -1s is negative"},
 		{"max backoff", alert.WebhookOptions{URL: "http://h/", MaxBackoff: -time.Second}, "MaxBackoff -1s is negative"},
@@ -822,12 +759,14 @@ func TestSummary(t *testing.T) {
 		e    events.Event
 		want string
 	}{
-		{expiring("example.com", 14*24*time.Hour), "[warning] cert.expiring site=example.com names=example.com,www.example.com: certificate expires in 14d (2026-12-07T00:00:00Z)"},
-		{events.Event{Type: events.CertRenewalFailed, Severity: events.SeverityError, Site: "a", Message: "renewal failed", Error: "acme: rate limited\nretry later"},
-			"[error] cert.renewal_failed site=a: renewal failed: acme: rate limited retry later"},
-		{events.Event{Type: events.CertExpired, Severity: events.SeverityCritical, Names: []string{"10.0.0.1"}, Message: "a\u2028b\x00c\td"},
+		{expiring("example.com", 14*24*time.Hour), "[medium] cert.expiring site=example.com names=example.com,www.example.com: certificate expires in 14d (2026-12-07T00:00:00Z)"},
+		{events.Event{Type: events.CertRenewalFailed, Severity: events.High, Site: "a", Message: "renewal failed", Error: "acme: rate limited\nretry later"},
+			"[high] cert.renewal_failed site=a: renewal failed: acme: rate limited retry later"},
+		{events.Event{Type: events.CertExpired, Severity: events.Critical, Names: []string{"10.0.0.1"}, Message: "a\u2028b\x00c\td"},
 			"[critical] cert.expired names=10.0.0.1: a b c d"},
-		{events.Event{Type: events.CertObtained, Severity: events.SeverityInfo}, "[info] cert.obtained"},
+		{events.Event{Type: events.CertObtained, Severity: events.Info}, "[info] cert.obtained"},
+		{events.Event{Type: events.AlertFired, Severity: events.Medium, Rule: "refused-hosts", Client: "192.0.2.7\r\n", Message: "20 events"},
+			"[medium] alert.fired rule=refused-hosts client=192.0.2.7  : 20 events"},
 	}
 	for _, tt := range tests {
 		if got := alert.Summary(tt.e); got != tt.want {

@@ -43,8 +43,13 @@ type Schedule struct {
 	// Options configures each backup, as for [Create].
 	Options Options
 	// Logger receives one line per backup or failure (slog.Default()
-	// when nil).
+	// when nil), unless OnResult is set.
 	Logger *slog.Logger
+	// OnResult, when set, is told the outcome of each backup Run makes,
+	// instead of Logger: the path written ("" when none was) and the
+	// error, if any (with a path: the backup was written but removing
+	// old ones failed). portcullis serve turns it into events.
+	OnResult func(path string, err error)
 }
 
 // RunOnce makes one backup and applies the retention policy. It returns
@@ -132,6 +137,8 @@ func (s *Schedule) Run(ctx context.Context) {
 	for {
 		p, m, err := s.runOnce()
 		switch {
+		case s.OnResult != nil:
+			s.OnResult(p, err)
 		case err != nil && p == "":
 			log.Error("backup failed", "dir", s.Dir, "root", s.Root, "err", err)
 		case err != nil:

@@ -239,3 +239,44 @@ func TestScheduleRun(t *testing.T) {
 		})
 	}
 }
+
+// TestScheduleOnResult: with OnResult set, each run's outcome goes to it
+// (the path, or the error) and nothing to the log.
+func TestScheduleOnResult(t *testing.T) {
+	t.Parallel()
+	r, _ := x25519Pair(t)
+	tmp := t.TempDir()
+	writeTree(t, tmp, map[string]spec{"ca/root.pem": {"r", 0o644}})
+	for _, tc := range []struct {
+		name string
+		root string
+		ok   bool
+	}{{"written", tmp, true}, {"failed", filepath.Join(tmp, "missing"), false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs testutil.Buffer
+			type result struct {
+				path string
+				err  error
+			}
+			results := make(chan result, 1)
+			s := &Schedule{
+				Dir: filepath.Join(t.TempDir(), "backups"), Interval: time.Hour, Root: tc.root,
+				Options:  Options{Recipients: []age.Recipient{r}, Now: (&steppingClock{t: t0}).Now},
+				Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
+				OnResult: func(path string, err error) { results <- result{path, err} },
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			stopped := make(chan struct{})
+			go func() { s.Run(ctx); close(stopped) }()
+			got := <-results
+			cancel()
+			<-stopped
+			if tc.ok != (got.err == nil) || tc.ok != (got.path != "") {
+				t.Errorf("OnResult(%q, %v)", got.path, got.err)
+			}
+			if logs.String() != "" {
+				t.Errorf("logged although OnResult is set: %s", logs.String())
+			}
+		})
+	}
+}

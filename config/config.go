@@ -1,8 +1,9 @@
 // Package config reads portcullis.toml, the configuration of
 // `portcullis serve` and `portcullis check`: the listeners, the TLS
 // profile, the server limits, the access log, the ACME CA, certificate
-// expiry monitoring, alerts, backups, a default shield policy and the
-// sites (host names, upstream, certificate source, policy overrides).
+// expiry monitoring, alerts, backups, the event store, the report
+// collector, a default shield policy and the sites (host names, upstream,
+// certificate source, policy overrides).
 //
 // Load reads, parses and validates a file. Every problem is reported, not
 // just the first, each as "file:line: site "name": key: message": TOML
@@ -33,6 +34,8 @@ import (
 	"time"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/portcullis/portcullis/events"
 )
 
 // Config is a parsed configuration. Parse fills in the defaults, so every
@@ -58,12 +61,16 @@ type Config struct {
 	ACME ACME
 	// Monitor configures certificate expiry monitoring.
 	Monitor Monitor
-	// Alerts configures where certificate events are sent besides the
-	// log.
+	// Alerts configures which events become alerts and the webhook they
+	// are sent to.
 	Alerts Alerts
 	// Backup configures scheduled encrypted backups of certificates and
 	// keys; off unless Dir is set.
 	Backup Backup
+	// Store configures the store of events and browser reports.
+	Store Store
+	// Reports configures the collector of browser reports.
+	Reports Reports
 	// Defaults is the shield policy every site inherits.
 	Defaults Policy
 	// Sites are the sites served, in file order (the order in which
@@ -208,20 +215,48 @@ type Monitor struct {
 	Interval time.Duration
 }
 
-// Alerts configures where certificate events are sent besides the log.
+// Alerts configures which events become alerts (package alert) and the
+// webhook they are sent to. Every event is logged either way.
 type Alerts struct {
-	// Webhook is a URL that receives each event as a JSON POST; "" for
-	// none.
+	// Webhook is a URL that receives each alert as a POST; "" for none.
 	Webhook string
 	// Secret, when set, signs each POST (HMAC-SHA256, header
 	// X-Portcullis-Signature). Usually "${ENV_NAME}".
 	Secret string
-	// MinSeverity is the lowest severity sent: "info", "warning"
-	// (default), "error" or "critical".
-	MinSeverity string
-	// Dedup is how long an identical event is not sent again. Default
-	// 24h.
+	// Format is the body: "json" (default: the event's fields) or
+	// "slack" (a Slack incoming-webhook message).
+	Format string
+	// MinSeverity is the lowest severity sent. Default Medium; the file
+	// also accepts 0.x's "warning" (medium) and "error" (high).
+	MinSeverity events.Severity
+	// Dedup is how long an identical alert is not sent again; 0 sends
+	// every one. Default 24h.
 	Dedup time.Duration
+	// Rules turn events into alerts ([[alerts.rule]]); nil means the
+	// built-in rules (alert.DefaultRules).
+	Rules []AlertRule
+}
+
+// AlertRule is one [[alerts.rule]]: when Threshold events of the listed
+// types from one group arrive within Window, an alert is sent.
+type AlertRule struct {
+	// Name identifies the rule in its alerts; required, unique.
+	Name string
+	// Events are event types ("host.rejected") or patterns of them
+	// ("cert.*"); at least one.
+	Events []string
+	// MinSeverity is the lowest severity counted. Default Info.
+	MinSeverity events.Severity
+	// Threshold is how many events raise an alert, 1 to 10000. Default
+	// 1: each event is the alert.
+	Threshold int
+	// Window is the time the events are counted in, and the rule's quiet
+	// time after an alert; required with a Threshold above 1. Default 0.
+	Window time.Duration
+	// Per groups the events: "client", "site" or "none" (default).
+	Per string
+	// Severity is the alert's. Default Medium.
+	Severity events.Severity
 }
 
 // Backup configures scheduled encrypted backups of the certificates, keys
@@ -431,8 +466,10 @@ func empty() *Config {
 			Thresholds: []time.Duration{30 * day, 14 * day, 7 * day, day},
 			Interval:   time.Hour,
 		},
-		Alerts:    Alerts{MinSeverity: "warning", Dedup: 24 * time.Hour},
+		Alerts:    Alerts{Format: "json", MinSeverity: events.Medium, Dedup: 24 * time.Hour},
 		Backup:    Backup{Interval: 24 * time.Hour, Keep: 7},
+		Store:     defaultStore(),
+		Reports:   defaultReports(),
 		TLS:       TLS{Profile: ProfileIntermediate},
 		Limits:    DefaultLimits(),
 		AccessLog: AccessLog{Format: LogJSON},

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/csp"
+	"github.com/portcullis/portcullis/events"
 	"github.com/portcullis/portcullis/permissions"
 	"github.com/portcullis/portcullis/shield"
 )
@@ -46,9 +47,24 @@ var badFiles = []struct {
 		"acme_fallback.toml:14: acme.fallback.colour: unknown key",
 	}},
 	{"alerts", []string{
-		"alerts.toml:2: alerts.webhook: the URL has scheme \"ftp\", not http or https",
-		"alerts.toml:3: alerts.min_severity: \"warn\" is not one of info, warning, error, critical",
-		"alerts.toml:4: alerts.dedup: \"-1h\" is negative",
+		`alerts.toml:2: alerts.webhook: the URL has scheme "ftp", not http or https`,
+		`alerts.toml:3: alerts.min_severity: "warn" is not one of info, low, medium, high, critical (warning and error still mean medium and high)`,
+		`alerts.toml:4: alerts.dedup: "-1h" is negative`,
+		`alerts.toml:5: alerts.format: "teams" is not "json" (the event's fields) or "slack" (a Slack incoming-webhook message)`,
+		`alerts.toml:9: alerts.rule[1].events: item 2: "host.rejectd" is not an event type (did you mean "host.rejected"?)`,
+		`alerts.toml:9: alerts.rule[1].events: item 3: "alert.fired" is what rules raise; they cannot count it`,
+		`alerts.toml:9: alerts.rule[1].events: item 4: "nope.*" matches no event type (a pattern is a prefix and ".*", as in "cert.*")`,
+		`alerts.toml:10: alerts.rule[1].threshold: must be at least 1, not 0`,
+		`alerts.toml:11: alerts.rule[1].window: "-1m" is negative`,
+		`alerts.toml:12: alerts.rule[1].per: "ip" is not "client", "site" or "none"`,
+		`alerts.toml:13: alerts.rule[1].severity: "severe" is not one of info, low, medium, high, critical (warning and error still mean medium and high)`,
+		`alerts.toml:15: alerts.rule[2].window: must be positive with a threshold of 20: the time the events are counted in, e.g. "1m"`,
+		`alerts.toml:16: alerts.rule[2].name: "hosts" is also the name of rule 1`,
+		`alerts.toml:17: alerts.rule[2].events: missing: list the event types counted, e.g. ["host.rejected"] or ["cert.*"]`,
+		`alerts.toml:19: alerts.rule[2].treshold: unknown key (did you mean "threshold"?)`,
+		`alerts.toml:21: alerts.rule[3].name: missing: every rule needs a name (alerts say which rule raised them)`,
+		`alerts.toml:24: alerts.rule[3].threshold: 10001 is more than 10000`,
+		`alerts.toml:25: alerts.rule[3].window: must be positive with a threshold of 10001: the time the events are counted in, e.g. "1m"`,
 	}},
 	{"backup", []string{
 		"backup.toml:3: backup.interval: must be positive",
@@ -352,9 +368,14 @@ func TestFullRoundTrip(t *testing.T) {
 	if want := (Monitor{Thresholds: []time.Duration{21 * day, 7 * day, 2 * day}, Interval: 30 * time.Minute}); !reflect.DeepEqual(cfg.Monitor, want) {
 		t.Errorf("Monitor = %+v, want %+v", cfg.Monitor, want)
 	}
-	wantAlerts := Alerts{Webhook: "https://hooks.example.com/portcullis", Secret: testAlertSecret, MinSeverity: "error", Dedup: 6 * time.Hour}
-	if cfg.Alerts != wantAlerts {
-		t.Errorf("Alerts = %+v, want %+v", cfg.Alerts, wantAlerts)
+	wantAlerts := Alerts{Webhook: "https://hooks.example.com/portcullis", Secret: testAlertSecret, Format: "slack",
+		MinSeverity: events.High, Dedup: 6 * time.Hour, Rules: []AlertRule{
+			{Name: "refused-hosts", Events: []string{"host.rejected", "request.malformed"}, MinSeverity: events.Low,
+				Threshold: 10, Window: time.Minute, Per: "client", Severity: events.High},
+			{Name: "certificates", Events: []string{"cert.*"}, MinSeverity: events.Info, Threshold: 1, Per: "none", Severity: events.Medium},
+		}}
+	if !reflect.DeepEqual(cfg.Alerts, wantAlerts) {
+		t.Errorf("Alerts =\n  %+v\nwant\n  %+v", cfg.Alerts, wantAlerts)
 	}
 	wantBackup := Backup{Dir: filepath.Join("testdata", "backups"), Interval: 12 * time.Hour, Keep: 14,
 		Recipients: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}}
@@ -365,16 +386,16 @@ func TestFullRoundTrip(t *testing.T) {
 		t.Fatalf("%d sites, want 3", len(cfg.Sites))
 	}
 	app, dev, tenants := &cfg.Sites[0], &cfg.Sites[1], &cfg.Sites[2]
-	if app.Name != "app" || app.Line != 133 || app.Upstream != "http://127.0.0.1:8000" ||
+	if app.Name != "app" || app.Line != 147 || app.Upstream != "http://127.0.0.1:8000" ||
 		!reflect.DeepEqual(app.Cert, CertSource{Source: CertFiles, Cert: "/etc/portcullis/example.com.pem", Key: "/etc/portcullis/example.com-key.pem"}) {
 		t.Errorf("site app = %+v", *app)
 	}
-	if dev.Name != "dev" || dev.Line != 158 || dev.Upstream != "unix:/run/app.sock" || !reflect.DeepEqual(dev.Cert, CertSource{Source: CertLocal}) {
+	if dev.Name != "dev" || dev.Line != 172 || dev.Upstream != "unix:/run/app.sock" || !reflect.DeepEqual(dev.Cert, CertSource{Source: CertLocal}) {
 		t.Errorf("site dev = %+v", *dev)
 	}
 	wantCert := CertSource{Source: CertACME, OnDemand: true, Ask: "http://127.0.0.1:8100/may-i-have-a-certificate",
 		Allow: []string{"shop.example.net", "blog.example.org"}}
-	if tenants.Name != "tenants" || tenants.Line != 180 || !reflect.DeepEqual(tenants.Hosts, []string{"*"}) || !reflect.DeepEqual(tenants.Cert, wantCert) {
+	if tenants.Name != "tenants" || tenants.Line != 194 || !reflect.DeepEqual(tenants.Hosts, []string{"*"}) || !reflect.DeepEqual(tenants.Cert, wantCert) {
 		t.Errorf("site tenants = %+v", *tenants)
 	}
 

@@ -555,12 +555,7 @@ func (d *decoder) config(c *Config, raw map[string]any) {
 		t.close()
 	}
 	if t := root.table("alerts"); t != nil {
-		a := &c.Alerts
-		set(&a.Webhook, t.str("webhook"))
-		set(&a.Secret, t.str("secret"))
-		set(&a.MinSeverity, t.str("min_severity"))
-		set(&a.Dedup, t.duration("dedup"))
-		t.close()
+		d.alerts(&c.Alerts, t)
 	}
 	if t := root.table("backup"); t != nil {
 		b := &c.Backup
@@ -572,6 +567,12 @@ func (d *decoder) config(c *Config, raw map[string]any) {
 		}
 		set(&b.Passphrase, t.str("passphrase"))
 		t.close()
+	}
+	if t := root.table("store"); t != nil {
+		d.store(&c.Store, t)
+	}
+	if t := root.table("reports"); t != nil {
+		d.reports(&c.Reports, t)
 	}
 	if t := root.table("defaults"); t != nil {
 		c.Defaults = t.policy()

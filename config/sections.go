@@ -17,8 +17,6 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/portcullis/portcullis/events"
 )
 
 // This file validates [acme], [monitor], [alerts] and [backup].
@@ -304,22 +302,37 @@ func (v *validator) alerts() {
 		if _, msg := checkHTTPURL(a.Webhook); msg != "" {
 			v.report("alerts.webhook", "the URL %s", msg) // not repeated: webhook URLs often hold a token
 		}
-	} else if a.Secret != "" && !v.bad(dotted("alerts.webhook")) {
-		v.report("alerts.secret", "only used with alerts.webhook (it signs the webhook's requests)")
+	} else if !v.bad(dotted("alerts.webhook")) {
+		if a.Secret != "" {
+			v.report("alerts.secret", "only used with alerts.webhook (it signs the webhook's requests)")
+		}
+		if v.has("alerts.format") {
+			v.report("alerts.format", "only used with alerts.webhook (it is the shape of the webhook's requests)")
+		}
+		if v.has("alerts.rule") {
+			v.report("alerts.rule", "only used with alerts.webhook (alerts are sent to it; without it every event is only logged)")
+		}
 	}
-	switch a.MinSeverity {
-	case events.SeverityInfo, events.SeverityWarning, events.SeverityError, events.SeverityCritical:
+	switch a.Format {
+	case "json", "slack":
 	default:
-		v.report("alerts.min_severity", "%q is not one of %s, %s, %s, %s", a.MinSeverity,
-			events.SeverityInfo, events.SeverityWarning, events.SeverityError, events.SeverityCritical)
+		v.report("alerts.format", "%q is not \"json\" (the event's fields) or \"slack\" (a Slack incoming-webhook message)", a.Format)
+	}
+	if !validSeverity(a.MinSeverity) {
+		v.report("alerts.min_severity", "%v is not one of %s", a.MinSeverity, severityNames)
 	}
 	if a.Dedup < 0 {
 		v.report("alerts.dedup", "%v is negative", a.Dedup)
 	}
+	names := map[string]int{}
+	for i, r := range a.Rules {
+		v.alertRule(i, r, names)
+	}
 }
 
-// minPassphrase is the shortest backup passphrase accepted, in characters.
-const minPassphrase = 12
+// MinBackupPassphrase is the shortest backup passphrase accepted, in
+// characters: [backup] passphrase, and `portcullis certs backup`'s.
+const MinBackupPassphrase = 12
 
 func (v *validator) backup() {
 	b, def := v.c.Backup, empty().Backup
@@ -362,7 +375,7 @@ func (v *validator) backup() {
 			v.item("backup.recipients", i+1, "%q is not an age public key (age1...)", r)
 		}
 	}
-	if b.Passphrase != "" && utf8.RuneCountInString(b.Passphrase) < minPassphrase {
-		v.report("backup.passphrase", "shorter than %d characters (the value is not shown): use a long random passphrase", minPassphrase)
+	if b.Passphrase != "" && utf8.RuneCountInString(b.Passphrase) < MinBackupPassphrase {
+		v.report("backup.passphrase", "shorter than %d characters (the value is not shown): use a long random passphrase", MinBackupPassphrase)
 	}
 }

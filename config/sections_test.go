@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/portcullis/portcullis/events"
 )
 
 // TestDecodeSections checks how the file's [acme], [monitor], [alerts],
@@ -24,7 +26,7 @@ func TestDecodeSections(t *testing.T) {
 		{"defaults", "", func(c *Config) bool {
 			e := empty()
 			return c.Listen.Admin == DefaultAdmin && reflect.DeepEqual(c.ACME, e.ACME) && reflect.DeepEqual(c.Monitor, e.Monitor) &&
-				c.Alerts == e.Alerts && reflect.DeepEqual(c.Backup, e.Backup) && c.ACME.CA == LetsEncrypt && c.ACME.Fallback == nil
+				reflect.DeepEqual(c.Alerts, e.Alerts) && reflect.DeepEqual(c.Backup, e.Backup) && c.ACME.CA == LetsEncrypt && c.ACME.Fallback == nil
 		}},
 		{"admin off", "[listen]\nadmin = \"off\"\n", func(c *Config) bool { return c.Listen.Admin == "" }},
 		{"admin any address", "[listen]\nadmin = \"[::]:9180\"\nadmin_token = \"0123456789abcdef\"\n", func(c *Config) bool {
@@ -57,7 +59,14 @@ func TestDecodeSections(t *testing.T) {
 			return reflect.DeepEqual(c.Monitor.Thresholds, []time.Duration{30 * day, day, 12 * time.Hour, time.Hour})
 		}},
 		{"alerts", "[alerts]\nwebhook = \"http://10.0.0.1:9000/hook\"\nmin_severity = \"info\"\ndedup = 0\n", func(c *Config) bool {
-			return c.Alerts == Alerts{Webhook: "http://10.0.0.1:9000/hook", MinSeverity: "info"}
+			return reflect.DeepEqual(c.Alerts, Alerts{Webhook: "http://10.0.0.1:9000/hook", Format: "json", MinSeverity: events.Info})
+		}},
+		{"alerts: the old severity names", "[alerts]\nwebhook = \"http://10.0.0.1:9000/hook\"\nmin_severity = \"warning\"\n[[alerts.rule]]\nname = \"r\"\nevents = \"cert.*\"\nmin_severity = \"Error\"\n", func(c *Config) bool {
+			return c.Alerts.MinSeverity == events.Medium && len(c.Alerts.Rules) == 1 && c.Alerts.Rules[0].MinSeverity == events.High
+		}},
+		{"alert rule defaults", "[alerts]\nwebhook = \"http://10.0.0.1:9000/hook\"\nformat = \"slack\"\n[[alerts.rule]]\nname = \"r\"\nevents = [\"host.rejected\"]\n", func(c *Config) bool {
+			return c.Alerts.Format == "slack" && reflect.DeepEqual(c.Alerts.Rules, []AlertRule{{Name: "r", Events: []string{"host.rejected"},
+				MinSeverity: events.Info, Threshold: 1, Per: "none", Severity: events.Medium}})
 		}},
 		{"backup passphrase", "[backup]\ndir = \"/var/backups/portcullis\"\npassphrase = \"twelve chars\"\n", func(c *Config) bool {
 			return reflect.DeepEqual(c.Backup, Backup{Dir: "/var/backups/portcullis", Interval: day, Keep: 7, Passphrase: "twelve chars"})
@@ -248,10 +257,29 @@ func TestValidateSectionsInCode(t *testing.T) {
 		{"webhook credentials", func(c *Config) { c.Alerts.Webhook = "https://bot:s3cr3t@hooks.example.com/" }, []string{
 			`config: alerts.webhook: the URL has credentials (user:password@), which are not supported`,
 		}},
-		{"secret without webhook", func(c *Config) { c.Alerts.Secret, c.Alerts.MinSeverity, c.Alerts.Dedup = "s3cr3t", "", -1 }, []string{
+		{"secret without webhook", func(c *Config) { c.Alerts.Secret, c.Alerts.MinSeverity, c.Alerts.Dedup = "s3cr3t", -1, -1 }, []string{
 			`config: alerts.secret: only used with alerts.webhook (it signs the webhook's requests)`,
-			`config: alerts.min_severity: "" is not one of info, warning, error, critical`,
+			`config: alerts.min_severity: Severity(-1) is not one of info, low, medium, high, critical (warning and error still mean medium and high)`,
 			`config: alerts.dedup: -1ns is negative`,
+		}},
+		{"alert format and rules", func(c *Config) {
+			c.Alerts.Webhook, c.Alerts.Format = "https://hooks.example.com/", "Slack"
+			c.Alerts.Rules = []AlertRule{
+				{Name: "ok", Events: []string{"cert.*", "backup.failed"}, Threshold: 1},
+				{Name: "ok", Events: []string{"upstream.failed"}, Threshold: 3, Per: "client", MinSeverity: 7, Severity: -2},
+				{Events: nil, Threshold: 2, Window: -time.Second, Per: ""},
+			}
+		}, []string{
+			`config: alerts.format: "Slack" is not "json" (the event's fields) or "slack" (a Slack incoming-webhook message)`,
+			`config: alerts.rule[1].per: "" is not "client", "site" or "none"`,
+			`config: alerts.rule[2].name: "ok" is also the name of rule 1`,
+			`config: alerts.rule[2].min_severity: Severity(7) is not one of info, low, medium, high, critical (warning and error still mean medium and high)`,
+			`config: alerts.rule[2].severity: Severity(-2) is not one of info, low, medium, high, critical (warning and error still mean medium and high)`,
+			`config: alerts.rule[2].window: must be positive with a threshold of 3: the time the events are counted in, e.g. "1m"`,
+			`config: alerts.rule[3].name: missing: every rule needs a name (alerts say which rule raised them)`,
+			`config: alerts.rule[3].events: missing: list the event types counted, e.g. ["host.rejected"] or ["cert.*"]`,
+			`config: alerts.rule[3].window: -1s is negative`,
+			`config: alerts.rule[3].per: "" is not "client", "site" or "none"`,
 		}},
 		{"backup without encryption", func(c *Config) { c.Backup.Dir = "/var/backups/portcullis" }, []string{
 			`config: backup.recipients: missing: backups are encrypted: set recipients (age public keys, "age1...") or passphrase`,

@@ -143,6 +143,8 @@ func (v *validator) top() {
 	v.monitor()
 	v.alerts()
 	v.backup()
+	v.store()
+	v.reports()
 }
 
 // listen checks the listener addresses, that no two of them would bind

@@ -1,7 +1,7 @@
 // Package datadir describes portcullis's data directory: where each part
-// of its state lives (the local CA, the ACME storage, the pid file, the
-// control socket, the lock), its default location, and the lock that keeps
-// two `portcullis serve` processes off one directory.
+// of its state lives (the local CA, the ACME storage, the event store, the
+// pid file, the control socket, the lock), its default location, and the
+// lock that keeps two `portcullis serve` processes off one directory.
 //
 // Every other package asks a Dir for a path instead of spelling it, so
 // the layout is written once.
@@ -45,6 +45,9 @@ const (
 	// SocketFile is the control socket of the `serve` using the
 	// directory (`portcullis reload` talks to it).
 	SocketFile = "portcullis.sock"
+	// StoreFile is the store of security events and browser reports
+	// (package store).
+	StoreFile = "store.db"
 )
 
 // BackedUp are the parts a backup holds: the local CA and the ACME
@@ -71,3 +74,6 @@ func (d Dir) Lock() string { return filepath.Join(string(d), LockFile) }
 
 // Socket is the control socket of the running `serve`.
 func (d Dir) Socket() string { return filepath.Join(string(d), SocketFile) }
+
+// Store is the store of security events and browser reports.
+func (d Dir) Store() string { return filepath.Join(string(d), StoreFile) }

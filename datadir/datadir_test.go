@@ -15,6 +15,7 @@ func TestPaths(t *testing.T) {
 	for got, want := range map[string]string{
 		d.CA(): "/var/lib/portcullis/ca", d.ACME(): "/var/lib/portcullis/acme", d.Root(): "/var/lib/portcullis/ca/root.pem",
 		d.PID(): "/var/lib/portcullis/portcullis.pid", d.Lock(): "/var/lib/portcullis/portcullis.lock", d.Socket(): "/var/lib/portcullis/portcullis.sock",
+		d.Store(): "/var/lib/portcullis/store.db",
 	} {
 		if got != want {
 			t.Errorf("%s, want %s", got, want)

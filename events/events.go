@@ -1,20 +1,56 @@
-// Package events defines the certificate and operational events portcullis
-// emits (a certificate obtained, renewed, failing to renew, expiring,
-// expired) and the sinks that receive them: the log, a webhook (package
-// alert), metrics.
+// Package events is portcullis's one stream of security and operations
+// events: what shield refused (hosts, cross-origin requests, CORS,
+// methods, upgrades, cookie problems), what the proxy could not do
+// (upstream failures and timeouts), refused TLS handshakes, certificates
+// (obtained, renewed, failing, expiring, expired), operations (reloads,
+// backups) and reports browsers sent (CSP and other Reporting API
+// violations). Every source emits an Event into a Bus; sinks (the log,
+// metrics, the webhook of package alert, the store) subscribe to it, each
+// behind the decorators it needs (MinSeverity, Filter, Dedup, RateLimit).
 //
-// An Event carries no secret: no private key, no credential, no request
-// body. Its fields are plain data so that sinks can serialize it as JSON.
+// An Event carries no secret: no private key, no credential, no cookie
+// value, no request body. Its fields are plain data so that sinks can
+// serialize it as JSON.
 package events
 
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/portcullis/portcullis/rules"
 )
 
-// Event types.
+// Severity is the rule catalog's ordered scale, shared by findings and
+// events: Info < Low < Medium < High < Critical. It marshals as its name.
+type Severity = rules.Severity
+
+// The severities, lowest first.
+const (
+	Info     = rules.Info
+	Low      = rules.Low
+	Medium   = rules.Medium
+	High     = rules.High
+	Critical = rules.Critical
+)
+
+// ParseSeverity parses a severity name ("info", "low", "medium", "high",
+// "critical", in any case), also accepting the names of portcullis 0.x's
+// four-level scale: "warning" (medium) and "error" (high).
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(s) {
+	case "warning":
+		return Medium, nil
+	case "error":
+		return High, nil
+	}
+	return rules.ParseSeverity(s)
+}
+
+// Event types: certificates.
 const (
 	// CertObtained: a certificate was issued for names that had none.
 	CertObtained = "cert.obtained"
@@ -32,26 +68,129 @@ const (
 	CertExpired = "cert.expired"
 )
 
-// Severity levels, lowest first.
+// Event types: requests shield refused or could not fully harden. They
+// carry the request's Method, Host, Path and Client.
 const (
-	SeverityInfo     = "info"
-	SeverityWarning  = "warning"
-	SeverityError    = "error"
-	SeverityCritical = "critical"
+	// HostRejected: the Host header named no served host.
+	HostRejected = "host.rejected"
+	// RequestMalformed: the Host (or another part shield parses) was
+	// malformed.
+	RequestMalformed = "request.malformed"
+	// CrossOriginBlocked: a cross-origin unsafe request was refused.
+	CrossOriginBlocked = "crossorigin.blocked"
+	// CORSRejected: a CORS preflight was refused.
+	CORSRejected = "cors.rejected"
+	// CookieViolation: a response set a cookie with a problem.
+	CookieViolation = "cookie.violation"
+	// MethodRefused: the request method is not allowed.
+	MethodRefused = "method.refused"
+	// UpgradeRefused: the request asked for a protocol not allowed.
+	UpgradeRefused = "upgrade.refused"
 )
 
-// Event is one thing that happened to a certificate (or, later, to the
-// server). Fields that do not apply are zero and omitted from JSON.
+// Event types: the proxy and TLS.
+const (
+	// UpstreamFailed: the upstream could not be reached or broke off.
+	UpstreamFailed = "upstream.failed"
+	// UpstreamTimeout: the upstream did not answer in time.
+	UpstreamTimeout = "upstream.timeout"
+	// TLSRefused: a TLS handshake was refused; Reason says why
+	// ("protocol", "cipher", "unknown-sni", …).
+	TLSRefused = "tls.refused"
+)
+
+// Event types: operations.
+const (
+	// ConfigReloaded: a new configuration is in service.
+	ConfigReloaded = "config.reloaded"
+	// ConfigReloadFailed: a reload was refused; the old configuration
+	// stays in service.
+	ConfigReloadFailed = "config.reload_failed"
+	// BackupDone: a scheduled backup was written.
+	BackupDone = "backup.done"
+	// BackupFailed: a scheduled backup failed.
+	BackupFailed = "backup.failed"
+)
+
+// Event types: reports browsers sent.
+const (
+	// ReportReceived: a CSP violation or another Reporting API report
+	// arrived (Reason is its type, e.g. "csp-violation"; Rule the
+	// violated directive).
+	ReportReceived = "report.received"
+	// ReportRefused: a report body was refused (oversize, malformed,
+	// rate-limited); nothing was stored.
+	ReportRefused = "report.refused"
+)
+
+// AlertFired is the event an alert rule raises when its threshold is
+// crossed (package alert): Rule names the rule, Message gives the count,
+// Client or Site the group counted. Rules send it to their own sink,
+// never onto a Bus, so it is not among Types.
+const AlertFired = "alert.fired"
+
+// types are the event types sources emit onto a Bus, sorted.
+var types = []string{
+	BackupDone, BackupFailed,
+	CertExpired, CertExpiring, CertObtainFailed, CertObtained, CertRenewalFailed, CertRenewed,
+	ConfigReloadFailed, ConfigReloaded,
+	CookieViolation, CORSRejected, CrossOriginBlocked,
+	HostRejected, MethodRefused,
+	ReportReceived, ReportRefused,
+	RequestMalformed, TLSRefused, UpgradeRefused,
+	UpstreamFailed, UpstreamTimeout,
+}
+
+// Types returns every event type sources emit, sorted: what alert rules
+// may count.
+func Types() []string { return slices.Clone(types) }
+
+// MatchTypes returns the types of Types a pattern names: the type itself,
+// or for "prefix.*" every type beginning with "prefix." ("cert.*": every
+// certificate event). It returns nil when the pattern names none.
+func MatchTypes(pattern string) []string {
+	var out []string
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok && strings.HasSuffix(prefix, ".") && len(prefix) > 1 {
+		for _, t := range types {
+			if strings.HasPrefix(t, prefix) {
+				out = append(out, t)
+			}
+		}
+		return out
+	}
+	if slices.Contains(types, pattern) {
+		out = append(out, pattern)
+	}
+	return out
+}
+
+// Event is one thing that happened. Fields that do not apply are zero and
+// omitted from JSON.
 type Event struct {
 	// Type is one of the constants above, e.g. "cert.expiring".
 	Type string `json:"type"`
-	// Severity is SeverityInfo, SeverityWarning, SeverityError or
-	// SeverityCritical.
-	Severity string `json:"severity"`
+	// Severity orders events for filtering and alerting.
+	Severity Severity `json:"severity"`
 	// Time is when the event happened.
 	Time time.Time `json:"time"`
-	// Site is the configured site the certificate belongs to.
+	// Site is the configured site the event belongs to.
 	Site string `json:"site,omitempty"`
+	// Rule is the catalog rule the event relates to, if any (a CSP
+	// report's violated directive is in Directive instead).
+	Rule string `json:"rule,omitempty"`
+	// Reason qualifies Type: why a handshake or a report was refused,
+	// the report type received.
+	Reason string `json:"reason,omitempty"`
+
+	// Method, Host, Path and Client describe the request of a request
+	// event, clipped to 200 bytes. They are attacker input: sinks must
+	// escape them (log/slog and encoding/json do). Client is the
+	// client's IP address, without port.
+	Method string `json:"method,omitempty"`
+	Host   string `json:"host,omitempty"`
+	Path   string `json:"path,omitempty"`
+	Client string `json:"client,omitempty"`
+
 	// Names are the certificate's names (DNS names, then IPs).
 	Names []string `json:"names,omitempty"`
 	// Source is where the certificate comes from: "acme", "local",
@@ -63,28 +202,31 @@ type Event struct {
 	NotAfter time.Time `json:"not_after,omitzero"`
 	// Threshold is the expiry threshold crossed (cert.expiring).
 	Threshold time.Duration `json:"threshold,omitempty"`
+
 	// Message says what happened, for people.
 	Message string `json:"message"`
 	// Error is the cause of a failure, when there is one.
 	Error string `json:"error,omitempty"`
 }
 
-// Key identifies an event for de-duplication: its type, site, names and
-// threshold. Two events with the same Key report the same condition.
+// Key identifies an event for de-duplication: its type, site, rule,
+// reason, client, names and threshold. Two events with the same Key
+// report the same condition.
 func (e Event) Key() string {
-	k := e.Type + "\x00" + e.Site + "\x00" + e.Threshold.String()
+	k := e.Type + "\x00" + e.Site + "\x00" + e.Rule + "\x00" + e.Reason + "\x00" + e.Client + "\x00" + e.Threshold.String()
 	for _, n := range e.Names {
 		k += "\x00" + n
 	}
 	return k
 }
 
-// Level maps the event's severity to a log level.
+// Level maps the event's severity to a log level: High and Critical are
+// errors, Medium and Low warnings.
 func (e Event) Level() slog.Level {
-	switch e.Severity {
-	case SeverityCritical, SeverityError:
+	switch {
+	case e.Severity >= High:
 		return slog.LevelError
-	case SeverityWarning:
+	case e.Severity >= Low:
 		return slog.LevelWarn
 	}
 	return slog.LevelInfo
@@ -97,9 +239,12 @@ type Sink func(Event)
 // Log returns a Sink writing each event to l at the event's level.
 func Log(l *slog.Logger) Sink {
 	return func(e Event) {
-		attrs := []slog.Attr{slog.String("event", e.Type)}
-		if e.Site != "" {
-			attrs = append(attrs, slog.String("site", e.Site))
+		attrs := []slog.Attr{slog.String("event", e.Type), slog.String("severity", e.Severity.String())}
+		for _, kv := range [...][2]string{{"site", e.Site}, {"rule", e.Rule}, {"reason", e.Reason},
+			{"method", e.Method}, {"host", e.Host}, {"path", e.Path}, {"client", e.Client}} {
+			if kv[1] != "" {
+				attrs = append(attrs, slog.String(kv[0], kv[1]))
+			}
 		}
 		if len(e.Names) > 0 {
 			attrs = append(attrs, slog.Any("names", e.Names))

@@ -36,6 +36,6 @@ func ExampleNew() {
 	now = now.Add(3 * 24 * time.Hour)
 	m.Check() // 6.5 days left: the 7-day threshold
 	// Output:
-	// cert.expiring warning 336h0m0s - certificate for shop.example expires in 9d 12h (2026-12-03T00:00:00Z)
-	// cert.expiring warning 168h0m0s - certificate for shop.example expires in 6d 12h (2026-12-03T00:00:00Z)
+	// cert.expiring medium 336h0m0s - certificate for shop.example expires in 9d 12h (2026-12-03T00:00:00Z)
+	// cert.expiring medium 168h0m0s - certificate for shop.example expires in 6d 12h (2026-12-03T00:00:00Z)
 }

@@ -20,8 +20,8 @@
 // certificate has expired (now >= NotAfter) the monitor emits one
 // [events.CertExpired] event and nothing more for that identity.
 //
-// Severities: cert.expiring is a warning, an error for the smallest
-// threshold or when less than a day is left; cert.expired is critical.
+// Severities: cert.expiring is medium, high for the smallest threshold or
+// when less than a day is left; cert.expired is critical.
 //
 // State is kept only for the identities served at the last check: a
 // certificate that is no longer served is forgotten, so memory does not
@@ -257,7 +257,7 @@ func (m *Monitor) advance(p *progress, c Cert, now time.Time) (events.Event, boo
 	when := c.NotAfter.UTC().Format(time.RFC3339)
 	if left <= 0 {
 		p.expired, p.done = true, len(m.thresholds)
-		e.Type, e.Severity = events.CertExpired, events.SeverityCritical
+		e.Type, e.Severity = events.CertExpired, events.Critical
 		e.Message = fmt.Sprintf("%s expired %s ago (%s)", subject(c), human(now.Sub(c.NotAfter)), when)
 		return e, true
 	}
@@ -278,9 +278,9 @@ func (m *Monitor) advance(p *progress, c Cert, now time.Time) (events.Event, boo
 		return events.Event{}, false
 	}
 	p.done = crossed
-	e.Type, e.Threshold, e.Severity = events.CertExpiring, m.thresholds[crossed-1], events.SeverityWarning
+	e.Type, e.Threshold, e.Severity = events.CertExpiring, m.thresholds[crossed-1], events.Medium
 	if crossed == len(m.thresholds) || left < day {
-		e.Severity = events.SeverityError
+		e.Severity = events.High
 	}
 	e.Message = fmt.Sprintf("%s expires in %s (%s)", subject(c), human(left), when)
 	return e, true

@@ -79,13 +79,13 @@ func cert(site, serial string, notAfter time.Time, names ...string) Cert {
 	}}
 }
 
-// describe summarizes an event for comparisons: "0a cert.expiring 336h0m0s warning".
+// describe summarizes an event for comparisons: "0a cert.expiring 336h0m0s medium".
 func describe(e events.Event) string {
 	s := e.Type
 	if e.Threshold != 0 {
 		s += " " + e.Threshold.String()
 	}
-	return s + " " + e.Severity
+	return s + " " + e.Severity.String()
 }
 
 // newMonitor builds a monitor on clk and s recording into r.
@@ -115,10 +115,10 @@ func TestThresholdsFireOnceEachOverFortyDays(t *testing.T) {
 			name: "default thresholds",
 			left: 40 * day,
 			want: []fired{
-				{10, "cert.expiring 720h0m0s warning", "certificate for example.com and 1 other name expires in 30d 0h (2027-01-02T00:00:00Z)"},
-				{26, "cert.expiring 336h0m0s warning", ""},
-				{33, "cert.expiring 168h0m0s warning", ""},
-				{39, "cert.expiring 24h0m0s error", "certificate for example.com and 1 other name expires in 1d 0h (2027-01-02T00:00:00Z)"},
+				{10, "cert.expiring 720h0m0s medium", "certificate for example.com and 1 other name expires in 30d 0h (2027-01-02T00:00:00Z)"},
+				{26, "cert.expiring 336h0m0s medium", ""},
+				{33, "cert.expiring 168h0m0s medium", ""},
+				{39, "cert.expiring 24h0m0s high", "certificate for example.com and 1 other name expires in 1d 0h (2027-01-02T00:00:00Z)"},
 				{40, "cert.expired critical", "certificate for example.com and 1 other name expired less than a minute ago (2027-01-02T00:00:00Z)"},
 			},
 		},
@@ -126,10 +126,10 @@ func TestThresholdsFireOnceEachOverFortyDays(t *testing.T) {
 			name: "expiry between checks",
 			left: 40*day - time.Hour,
 			want: []fired{
-				{10, "cert.expiring 720h0m0s warning", "certificate for example.com and 1 other name expires in 29d 23h (2027-01-01T23:00:00Z)"},
-				{26, "cert.expiring 336h0m0s warning", "certificate for example.com and 1 other name expires in 13d 23h (2027-01-01T23:00:00Z)"},
-				{33, "cert.expiring 168h0m0s warning", ""},
-				{39, "cert.expiring 24h0m0s error", "certificate for example.com and 1 other name expires in 23h 0m (2027-01-01T23:00:00Z)"},
+				{10, "cert.expiring 720h0m0s medium", "certificate for example.com and 1 other name expires in 29d 23h (2027-01-01T23:00:00Z)"},
+				{26, "cert.expiring 336h0m0s medium", "certificate for example.com and 1 other name expires in 13d 23h (2027-01-01T23:00:00Z)"},
+				{33, "cert.expiring 168h0m0s medium", ""},
+				{39, "cert.expiring 24h0m0s high", "certificate for example.com and 1 other name expires in 23h 0m (2027-01-01T23:00:00Z)"},
 				{40, "cert.expired critical", "certificate for example.com and 1 other name expired 1h 0m ago (2027-01-01T23:00:00Z)"},
 			},
 		},
@@ -138,8 +138,8 @@ func TestThresholdsFireOnceEachOverFortyDays(t *testing.T) {
 			thresholds: []time.Duration{2 * day, 10 * day, 10 * day},
 			left:       40 * day,
 			want: []fired{
-				{30, "cert.expiring 240h0m0s warning", ""},
-				{38, "cert.expiring 48h0m0s error", ""}, // the smallest threshold is an error
+				{30, "cert.expiring 240h0m0s medium", ""},
+				{38, "cert.expiring 48h0m0s high", ""}, // the smallest threshold is an error
 				{40, "cert.expired critical", ""},
 			},
 		},
@@ -201,12 +201,12 @@ func TestCheckScenarios(t *testing.T) {
 		steps []step
 	}{
 		{"several crossed at once: only the tightest, wider ones never fire", []step{
-			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s warning"}, 1},
+			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s medium"}, 1},
 			{day, []Cert{a}, nil, 1},
-			{2 * day, []Cert{a}, []string{"0a cert.expiring 168h0m0s warning"}, 1},
+			{2 * day, []Cert{a}, []string{"0a cert.expiring 168h0m0s medium"}, 1},
 		}},
 		{"less than a day left at the first check", []step{
-			{0, []Cert{cert("shop", "0c", t0.Add(12*time.Hour), "shop.example")}, []string{"0c cert.expiring 24h0m0s error"}, 1},
+			{0, []Cert{cert("shop", "0c", t0.Add(12*time.Hour), "shop.example")}, []string{"0c cert.expiring 24h0m0s high"}, 1},
 			{12 * time.Hour, []Cert{cert("shop", "0c", t0.Add(12*time.Hour), "shop.example")}, []string{"0c cert.expired critical"}, 1},
 			{day, []Cert{cert("shop", "0c", t0.Add(12*time.Hour), "shop.example")}, nil, 1},
 		}},
@@ -215,38 +215,38 @@ func TestCheckScenarios(t *testing.T) {
 			{40 * day, []Cert{cert("shop", "0d", t0.Add(-time.Hour), "shop.example")}, nil, 1},
 		}},
 		{"exactly at a threshold crosses it", []step{
-			{0, []Cert{cert("shop", "0e", t0.Add(14*day), "shop.example")}, []string{"0e cert.expiring 336h0m0s warning"}, 1},
+			{0, []Cert{cert("shop", "0e", t0.Add(14*day), "shop.example")}, []string{"0e cert.expiring 336h0m0s medium"}, 1},
 		}},
 		{"just above a threshold does not", []step{
-			{0, []Cert{cert("shop", "0f", t0.Add(14*day+time.Nanosecond), "shop.example")}, []string{"0f cert.expiring 720h0m0s warning"}, 1},
+			{0, []Cert{cert("shop", "0f", t0.Add(14*day+time.Nanosecond), "shop.example")}, []string{"0f cert.expiring 720h0m0s medium"}, 1},
 		}},
 		{"renewal starts fresh and forgets the old certificate", []step{
-			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s warning"}, 1},
+			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s medium"}, 1},
 			{time.Hour, []Cert{a, b}, nil, 2}, // both served during the switch
 			{time.Hour, []Cert{b}, nil, 1},
-			{60*day - 2*time.Hour, []Cert{b}, []string{"0b cert.expiring 720h0m0s warning"}, 1},
+			{60*day - 2*time.Hour, []Cert{b}, []string{"0b cert.expiring 720h0m0s medium"}, 1},
 		}},
 		{"a certificate no longer served is forgotten", []step{
-			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s warning"}, 1},
+			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s medium"}, 1},
 			{0, nil, nil, 0},
-			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s warning"}, 1},
+			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s medium"}, 1},
 		}},
 		{"same serial and expiry on two sites are two identities", []step{
 			{0, []Cert{a, cert("blog", "0a", t0.Add(10*day), "shop.example")}, []string{
-				"0a cert.expiring 336h0m0s warning", "0a cert.expiring 336h0m0s warning",
+				"0a cert.expiring 336h0m0s medium", "0a cert.expiring 336h0m0s medium",
 			}, 2},
 		}},
 		{"the same certificate listed twice fires once", []step{
-			{0, []Cert{a, a}, []string{"0a cert.expiring 336h0m0s warning"}, 1},
+			{0, []Cert{a, a}, []string{"0a cert.expiring 336h0m0s medium"}, 1},
 		}},
 		{"zero NotAfter is ignored", []step{
 			{0, []Cert{{Site: "shop", Info: certs.Info{Names: []string{"shop.example"}, Serial: "10"}}}, nil, 0},
 		}},
 		{"certificate without names", []step{
-			{0, []Cert{cert("shop", "11", t0.Add(time.Hour))}, []string{"11 cert.expiring 24h0m0s error"}, 1},
+			{0, []Cert{cert("shop", "11", t0.Add(time.Hour))}, []string{"11 cert.expiring 24h0m0s high"}, 1},
 		}},
 		{"clock going backwards does not re-fire", []step{
-			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s warning"}, 1},
+			{0, []Cert{a}, []string{"0a cert.expiring 336h0m0s medium"}, 1},
 			{-30 * day, []Cert{a}, nil, 1},
 			{41 * day, []Cert{a}, []string{"0a cert.expired critical"}, 1},
 			{-9 * day, []Cert{a}, nil, 1},
@@ -398,8 +398,8 @@ func TestRunChecksPeriodicallyUntilCancelled(t *testing.T) {
 	for _, e := range r.take() {
 		got = append(got, describe(e))
 	}
-	want := []string{"cert.expiring 720h0m0s warning", "cert.expiring 336h0m0s warning",
-		"cert.expiring 168h0m0s warning", "cert.expiring 24h0m0s error", "cert.expired critical"}
+	want := []string{"cert.expiring 720h0m0s medium", "cert.expiring 336h0m0s medium",
+		"cert.expiring 168h0m0s medium", "cert.expiring 24h0m0s high", "cert.expired critical"}
 	if !slices.Equal(got, want) {
 		t.Errorf("events %q, want %q", got, want)
 	}
@@ -626,10 +626,10 @@ func TestShortLivedCertificates(t *testing.T) {
 		life time.Duration
 		want []string
 	}{
-		{"7-day local leaf", 7 * day, []string{"cert.expiring 24h0m0s error", "cert.expired critical"}},
-		{"6-day ACME profile", 6 * day, []string{"cert.expiring 24h0m0s error", "cert.expired critical"}},
-		{"20-day", 20 * day, []string{"cert.expiring 168h0m0s warning", "cert.expiring 24h0m0s error", "cert.expired critical"}},
-		{"30-day", 30 * day, []string{"cert.expiring 336h0m0s warning", "cert.expiring 168h0m0s warning", "cert.expiring 24h0m0s error", "cert.expired critical"}},
+		{"7-day local leaf", 7 * day, []string{"cert.expiring 24h0m0s high", "cert.expired critical"}},
+		{"6-day ACME profile", 6 * day, []string{"cert.expiring 24h0m0s high", "cert.expired critical"}},
+		{"20-day", 20 * day, []string{"cert.expiring 168h0m0s medium", "cert.expiring 24h0m0s high", "cert.expired critical"}},
+		{"30-day", 30 * day, []string{"cert.expiring 336h0m0s medium", "cert.expiring 168h0m0s medium", "cert.expiring 24h0m0s high", "cert.expired critical"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

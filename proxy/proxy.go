@@ -22,7 +22,8 @@
 // fixed "502 Bad Gateway" page, a timeout "504 Gateway Timeout", a body over
 // the limit "413 Request Entity Too Large", a body the client framed wrong
 // (bad chunked encoding) "400 Bad Request", logged at Info; the detail (method, host, path,
-// upstream, error) goes to Options.Logger. A client that goes away before
+// upstream, error) goes to Options.Logger, or for 502 and 504 to
+// Options.OnUpstreamError when set. A client that goes away before
 // the upstream answers gets nothing, and is logged at Debug level only.
 //
 // Responses are streamed: Server-Sent Events and responses without a
@@ -90,7 +91,34 @@ type Options struct {
 	// TLSClientConfig configures TLS to an https upstream (roots, client
 	// certificate, ServerName); nil means the system roots. It is cloned.
 	TLSClientConfig *tls.Config
+	// OnUpstreamError, when set, is told of each request the upstream did
+	// not answer (the client got 502 or 504) instead of Logger: the
+	// caller reports it (portcullis serve emits it as an event). r is the
+	// client's request, shield.RequestInfo included; its body is not read.
+	// It runs on the request's goroutine and must return quickly.
+	OnUpstreamError func(r *http.Request, err *UpstreamError)
 }
+
+// UpstreamError is a request the upstream did not answer.
+type UpstreamError struct {
+	// Upstream is the upstream's address, as Proxy.Upstream spells it.
+	Upstream string
+	// Status is what the client got: 502 Bad Gateway (unreachable,
+	// refused, broke off) or 504 Gateway Timeout.
+	Status int
+	// Timeout reports that the upstream did not answer in time
+	// (connecting, or its response headers).
+	Timeout bool
+	// Err is the transport's error.
+	Err error
+}
+
+func (e *UpstreamError) Error() string {
+	return fmt.Sprintf("upstream %s: %d %s: %v", e.Upstream, e.Status, http.StatusText(e.Status), e.Err)
+}
+
+// Unwrap returns the transport's error.
+func (e *UpstreamError) Unwrap() error { return e.Err }
 
 // Proxy forwards requests to one upstream. It is safe for concurrent use.
 type Proxy struct {
@@ -99,6 +127,7 @@ type Proxy struct {
 	up        upstream
 	maxBody   int64
 	log       *slog.Logger
+	onError   func(*http.Request, *UpstreamError)
 }
 
 // New validates o and builds a Proxy. Errors say what is wrong with which
@@ -122,7 +151,7 @@ func New(o Options) (*Proxy, error) {
 	if o.TLSClientConfig != nil && up.target.Scheme != "https" {
 		return nil, fmt.Errorf("proxy: TLSClientConfig is set but upstream %q is not https", up.name)
 	}
-	p := &Proxy{up: up, maxBody: o.MaxBodyBytes, log: o.Logger}
+	p := &Proxy{up: up, maxBody: o.MaxBodyBytes, log: o.Logger, onError: o.OnUpstreamError}
 	if p.maxBody == 0 {
 		p.maxBody = DefaultMaxBodyBytes
 	}
@@ -251,15 +280,31 @@ func (p *Proxy) handleError(w http.ResponseWriter, r *http.Request, err error) {
 		// The client went away: nobody to answer.
 		p.logError(r, slog.LevelDebug, 0, err)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		p.fail(w, r, http.StatusGatewayTimeout, slog.LevelError, err)
+		p.upstreamFailed(w, r, &UpstreamError{Upstream: p.up.name, Status: http.StatusGatewayTimeout, Timeout: true, Err: err})
 	default:
-		p.fail(w, r, http.StatusBadGateway, slog.LevelError, err)
+		p.upstreamFailed(w, r, &UpstreamError{Upstream: p.up.name, Status: http.StatusBadGateway, Err: err})
 	}
+}
+
+// upstreamFailed reports a request the upstream did not answer, to
+// OnUpstreamError or else the log, and answers it.
+func (p *Proxy) upstreamFailed(w http.ResponseWriter, r *http.Request, e *UpstreamError) {
+	if p.onError == nil {
+		p.fail(w, r, e.Status, slog.LevelError, e.Err)
+		return
+	}
+	p.onError(r, e)
+	p.respond(w, r, e.Status)
 }
 
 // fail logs err and sends a fixed page for code, echoing nothing.
 func (p *Proxy) fail(w http.ResponseWriter, r *http.Request, code int, level slog.Level, err error) {
 	p.logError(r, level, code, err)
+	p.respond(w, r, code)
+}
+
+// respond sends the fixed page for code.
+func (p *Proxy) respond(w http.ResponseWriter, r *http.Request, code int) {
 	body := errorPages[code]
 	h := w.Header()
 	h["Content-Type"] = []string{"text/plain; charset=utf-8"}

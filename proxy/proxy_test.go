@@ -523,6 +523,70 @@ func TestUpstreamErrors(t *testing.T) {
 	}
 }
 
+// TestOnUpstreamError: with the hook set, 502 and 504 go to it, typed,
+// instead of the log; the client gets the same fixed pages, and other
+// errors (a body over the limit) are still logged.
+func TestOnUpstreamError(t *testing.T) {
+	release := make(chan struct{})
+	slow := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	dead := closedAddr(t)
+	for _, tt := range []struct {
+		name     string
+		upstream string
+		status   int
+		timeout  bool
+	}{
+		{"refused", "http://" + dead, 502, false},
+		{"slow", slow.URL, 504, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			type call struct {
+				method, host, path string
+				err                *UpstreamError
+			}
+			calls := make(chan call, 4)
+			front, _, logs := newFront(t, Options{Upstream: tt.upstream, ResponseHeaderTimeout: 50 * time.Millisecond, MaxBodyBytes: 64,
+				OnUpstreamError: func(r *http.Request, err *UpstreamError) { calls <- call{r.Method, r.Host, r.URL.Path, err} }}, nil)
+			req, _ := http.NewRequest("POST", front.URL+"/login", strings.NewReader("password=hunter2"))
+			req.Host = "app.example"
+			resp, err := front.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if body := readBody(t, resp); resp.StatusCode != tt.status || body != errorPages[tt.status] {
+				t.Fatalf("got %d %q", resp.StatusCode, body)
+			}
+			c := <-calls
+			if c.method != "POST" || c.host != "app.example" || c.path != "/login" || c.err.Status != tt.status ||
+				c.err.Timeout != tt.timeout || c.err.Upstream != tt.upstream || c.err.Err == nil {
+				t.Errorf("hook got %+v %+v", c, *c.err)
+			}
+			if msg := c.err.Error(); strings.Contains(msg, "hunter2") || !strings.Contains(msg, tt.upstream) {
+				t.Errorf("error %q", msg)
+			}
+			if logs.String() != "" {
+				t.Errorf("logged although the hook is set:\n%s", logs)
+			}
+
+			req, _ = http.NewRequest("POST", front.URL+"/upload", strings.NewReader(strings.Repeat("x", 100)))
+			resp, err = front.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			readBody(t, resp)
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || len(calls) != 0 || !strings.Contains(logs.String(), "request body too large") {
+				t.Errorf("body over the limit: %d, %d hook calls, log:\n%s", resp.StatusCode, len(calls), logs)
+			}
+		})
+	}
+}
+
 func TestClientCanceled(t *testing.T) {
 	arrived := make(chan struct{})
 	up := newUpstream(t, func(w http.ResponseWriter, r *http.Request) {

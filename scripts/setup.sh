@@ -22,8 +22,11 @@ fi
 # and Chromium with certutil (the browser tests trust their test CA through
 # an NSS database, as a user would), and the packaging tests' tools:
 # systemd-analyze (verifies the unit) and shellcheck (the release and
-# maintainer scripts). Installed only when missing.
-DEBIAN_PACKAGES=(openssl python3-django gunicorn chromium libnss3-tools systemd shellcheck)
+# maintainer scripts); ca-certificates, whose update-ca-certificates the
+# truststore tests run on a sandbox; prometheus, for promtool (the
+# monitoring tests check the alerting rules and a live scrape with it; its
+# service is not needed). Installed only when missing.
+DEBIAN_PACKAGES=(openssl python3-django gunicorn chromium libnss3-tools systemd shellcheck ca-certificates prometheus)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/certs/acme"
@@ -14,6 +15,9 @@ import (
 type Stored struct {
 	// Site is the site's name.
 	Site string
+	// Source is the site's certificate source (config.CertLocal,
+	// CertFiles or CertACME), whether or not a certificate was found.
+	Source string
 	// Info describes the certificate; zero when Err is set.
 	Info certs.Info
 	// Names are the names the site needs a certificate for, when no
@@ -36,7 +40,11 @@ func Inventory(cfg *config.Config, dataDir string) []Stored {
 		switch cs.Cert.Source {
 		case config.CertFiles:
 			info, err := certs.StoredFile(cs.Cert.Cert)
-			out = append(out, Stored{Site: cs.Name, Info: info, Names: names, Err: err})
+			if errors.Is(err, certs.ErrNoCertificate) {
+				// Not a certificate still to be issued: one to provide.
+				err = fmt.Errorf("certificate file %s is missing", cs.Cert.Cert)
+			}
+			out = append(out, Stored{Site: cs.Name, Source: config.CertFiles, Info: info, Names: names, Err: err})
 		case config.CertACME:
 			cas := []string{cfg.ACME.CA}
 			if fb := cfg.ACME.Fallback; fb != nil {
@@ -52,24 +60,24 @@ func Inventory(cfg *config.Config, dataDir string) []Stored {
 					}
 				}
 				if err != nil {
-					out = append(out, Stored{Site: cs.Name, Err: err})
+					out = append(out, Stored{Site: cs.Name, Source: config.CertACME, Err: err})
 					continue
 				}
 			}
 			found, missing, err := acme.Stored(datadir.Dir(dataDir).ACME(), cas, names, match, cfg.ACME.RenewalWindow)
 			if err != nil {
-				out = append(out, Stored{Site: cs.Name, Err: err})
+				out = append(out, Stored{Site: cs.Name, Source: config.CertACME, Err: err})
 				continue
 			}
 			for _, info := range found {
-				out = append(out, Stored{Site: cs.Name, Info: info})
+				out = append(out, Stored{Site: cs.Name, Source: config.CertACME, Info: info})
 			}
 			for _, n := range missing {
-				out = append(out, Stored{Site: cs.Name, Names: []string{n}, Err: certs.ErrNoCertificate})
+				out = append(out, Stored{Site: cs.Name, Source: config.CertACME, Names: []string{n}, Err: certs.ErrNoCertificate})
 			}
 		default:
 			info, err := certs.StoredLocal(datadir.Dir(dataDir).CA(), names)
-			out = append(out, Stored{Site: cs.Name, Info: info, Names: names, Err: err})
+			out = append(out, Stored{Site: cs.Name, Source: config.CertLocal, Info: info, Names: names, Err: err})
 		}
 	}
 	return out

@@ -26,6 +26,7 @@ import (
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/expiry"
+	"github.com/portcullis/portcullis/store"
 )
 
 // operations are what runs beside the request path for the server's whole
@@ -34,7 +35,9 @@ import (
 // logs that a restart is needed.
 type operations struct {
 	monitor *expiry.Monitor
-	webhook *alert.Webhook     // nil without [alerts] webhook
+	alerts  *alert.Chain       // nil without [alerts] webhook
+	store   *store.Bolt        // events and reports, in the data directory
+	queue   *store.Queue       // writes to store off the request path
 	backups *backup.Schedule   // nil without [backup] dir
 	adminLn net.Listener       // nil when listen.admin is off
 	admin   *http.Server       // serves adminLn
@@ -67,19 +70,42 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 	}
 	s.bus.Subscribe(op.monitor.Observe)
 	if a := cfg.Alerts; a.Webhook != "" {
-		dedup := a.Dedup
-		if dedup == 0 {
-			dedup = -1 // "0" in the file turns de-duplication off
-		}
-		op.webhook, err = alert.NewWebhook(alert.WebhookOptions{
-			URL: a.Webhook, Secret: a.Secret, MinSeverity: a.MinSeverity, Dedup: dedup,
-			Now: s.opts.Now, Logger: s.log,
-		})
+		// Every event goes to the alert rules, which pass certificate
+		// and operations events on as they come and turn bursts of
+		// request events into one alert (alert.DefaultRules).
+		op.alerts, err = alert.New(a, alert.Options{Now: s.opts.Now, Logger: s.log})
 		if err != nil {
 			return nil, fmt.Errorf("alerts: %w", err)
 		}
-		s.bus.Subscribe(op.webhook.Send)
+		s.bus.Subscribe(op.alerts.Send)
+		for _, st := range []struct {
+			name    string
+			dropped func(alert.ChainStats) uint64
+		}{
+			// Lost, not filtered by the configuration (min_severity,
+			// dedup): events the rules could not count (too many
+			// groups at once), alerts the webhook's queue had no room
+			// for.
+			{"alert.rules.overflow", func(c alert.ChainStats) uint64 { return c.Rules.Overflow }},
+			{"webhook.queue", func(c alert.ChainStats) uint64 { return c.Webhook.Dropped }},
+		} {
+			s.metrics.CountDropped(st.name, func() uint64 { return st.dropped(op.alerts.Stats()) })
+		}
 	}
+	// Every event is kept (retention and size bounded); the queue writes
+	// them in batches from its own goroutine and drops what does not fit.
+	warn := func(what string) func(error) {
+		return func(err error) { s.log.Warn("store: "+what+" failed", "error", err) }
+	}
+	op.store, err = store.Open(datadir.Dir(s.opts.DataDir), store.Options{
+		Retention: cfg.Store.Retention, MaxBytes: cfg.Store.MaxBytes, Now: s.opts.Now, OnError: warn("sweep"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	op.queue = store.NewQueue(op.store, store.QueueOptions{OnError: warn("write")})
+	s.bus.Subscribe(op.queue.Event)
+	s.metrics.CountDropped("store.queue", func() uint64 { st := op.queue.Stats(); return st.Dropped + st.Failed })
 	if b := cfg.Backup; b.Dir != "" {
 		if op.backups, err = s.backupSchedule(b); err != nil {
 			return nil, fmt.Errorf("backup: %w", err)
@@ -90,6 +116,7 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		op.monitor.Collector(),
+		s.metrics,
 	)
 	op.listen = cfg.Listen
 	if cfg.Listen.Admin != "" {
@@ -125,8 +152,9 @@ func (s *Server) backupSchedule(b config.Backup) (*backup.Schedule, error) {
 	}
 	return &backup.Schedule{
 		Dir: b.Dir, Interval: b.Interval, Keep: b.Keep, Root: s.opts.DataDir,
-		Options: BackupOptions(rs, s.opts.Now),
-		Logger:  s.log,
+		Options:  BackupOptions(rs, s.opts.Now),
+		Logger:   s.log,
+		OnResult: s.backedUp,
 	}, nil
 }
 
@@ -179,8 +207,18 @@ func (op *operations) close(ctx context.Context) error {
 	} else if op.adminLn != nil {
 		op.adminLn.Close()
 	}
-	if op.webhook != nil {
-		if err := op.webhook.Close(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	if op.alerts != nil {
+		if err := op.alerts.Close(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			errs = append(errs, err)
+		}
+	}
+	if op.queue != nil {
+		if err := op.queue.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if op.store != nil {
+		if err := op.store.Close(); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -223,7 +261,7 @@ func sameListen(a, b *config.Config) bool { return reflect.DeepEqual(a.Listen, b
 // operations are built from.
 func sameOperations(a, b *config.Config) bool {
 	return reflect.DeepEqual(a.ACME, b.ACME) && reflect.DeepEqual(a.Monitor, b.Monitor) &&
-		reflect.DeepEqual(a.Alerts, b.Alerts) && reflect.DeepEqual(a.Backup, b.Backup)
+		reflect.DeepEqual(a.Alerts, b.Alerts) && reflect.DeepEqual(a.Backup, b.Backup) && a.Store == b.Store
 }
 
 // adminGuard stands in front of the admin listener's routes. It answers

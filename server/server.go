@@ -4,13 +4,20 @@
 // ACME HTTP-01 challenges and the redirect to HTTPS. Each request is
 // routed by Host to a site, whose handler is access log → shield → proxy.
 //
+// Each site also answers browsers' reports (CSP violations and the
+// Reporting API's) at [reports] path, with package reports' collector.
+//
 // Around the request path run the certificate operations: ACME issuance
 // and renewal (package certs/acme), expiry monitoring (package expiry),
 // alerts (package alert), scheduled backups (package backup) and an admin
 // listener serving Prometheus metrics, on loopback unless a bearer token
-// guards it, and only to Hosts that DNS rebinding cannot forge. Every
-// certificate event goes through one events.Bus to the log, the webhook
-// and the metrics.
+// guards it, and only to Hosts that DNS rebinding cannot forge.
+//
+// Everything the server sees goes through one events.Bus to the log, the
+// metrics, the store and the alert chain: shield's refusals of every
+// site, requests for hosts no site serves, upstream failures, refused TLS
+// handshakes, certificate events, reloads, backups and browser reports
+// (docs/monitoring.md).
 //
 // The configuration can be replaced while serving (Reload): a complete new
 // set of sites is built first and swapped in atomically; if anything in
@@ -20,6 +27,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -43,7 +51,9 @@ import (
 	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/demo"
 	"github.com/portcullis/portcullis/events"
+	"github.com/portcullis/portcullis/metrics"
 	"github.com/portcullis/portcullis/proxy"
+	"github.com/portcullis/portcullis/reports"
 	"github.com/portcullis/portcullis/shield"
 )
 
@@ -64,8 +74,8 @@ type Options struct {
 	AccessLog io.Writer
 	// Now is the clock for certificate expiry logic. Default: time.Now.
 	Now func() time.Time
-	// OnEvent, when set, receives every certificate event, before the
-	// log and alert sinks (tests use it).
+	// OnEvent, when set, receives every event, before the log, metrics
+	// and alert sinks (tests use it).
 	OnEvent events.Sink
 }
 
@@ -86,6 +96,9 @@ type Server struct {
 	errs    chan error
 
 	bus      events.Bus
+	metrics  *metrics.Metrics
+	logDrops events.Counter // request-path events the log's rate limit dropped
+	hs       *handshakes
 	acme     atomic.Pointer[acme.Manager] // created on first use, under mu
 	acmeALPN bool                         // acme solves TLS-ALPN-01; set with acme, under mu
 	building *config.Config               // the configuration buildLocked is building
@@ -95,13 +108,14 @@ type Server struct {
 
 // runtime is one complete, immutable generation of the configuration.
 type runtime struct {
-	cfg     *config.Config
-	sites   []*site
-	router  *shield.Router // Host → index in sites
-	handler http.Handler   // access log → router
-	certs   *certs.Selector
-	served  []served // each site's certificate source
-	retire  func()   // releases what this generation holds
+	cfg      *config.Config
+	sites    []*site
+	router   *shield.Router // Host → index in sites
+	handler  http.Handler   // access log → router
+	unrouted http.Handler   // requests no site serves: counted, 400
+	certs    *certs.Selector
+	served   []served // each site's certificate source
+	retire   func()   // releases what this generation holds
 	// acmeALPN: a site gets certificates from ACME and the manager
 	// solves TLS-ALPN-01, so the HTTPS listener offers "acme-tls/1".
 	acmeALPN bool
@@ -115,7 +129,7 @@ type served struct {
 
 type site struct {
 	shield  *shield.Shield
-	handler http.Handler // shield → proxy
+	handler http.Handler // metrics → shield → report collector or proxy
 }
 
 // New builds a server for cfg without listening yet.
@@ -129,11 +143,13 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{opts: o, log: o.Logger, errs: make(chan error, 3)}
+	s := &Server{opts: o, log: o.Logger, errs: make(chan error, 3), metrics: metrics.New()}
 	if o.OnEvent != nil {
 		s.bus.Subscribe(o.OnEvent)
 	}
-	s.bus.Subscribe(events.Log(o.Logger))
+	s.bus.Subscribe(logSink(o.Logger, &s.logDrops))
+	s.bus.Subscribe(s.metrics.Observe)
+	s.metrics.CountDropped("log.ratelimit", func() uint64 { return s.logDrops.Stats().Dropped })
 	// Bind first: redirects must name the real HTTPS port, which an
 	// address like "127.0.0.1:0" only reveals once bound.
 	var err error
@@ -167,12 +183,13 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 		s.lnPlain.Close()
 		return nil, err
 	}
-	offerACME(s.tlsConf, func() bool { return s.cur.Load().acmeALPN })
+	s.hs = newHandshakes(s.metrics.Handshake, s.tlsRefused)
+	s.hs.install(s.tlsConf, func() bool { return s.cur.Load().acmeALPN })
 	return s, nil
 }
 
-// Events is the bus every certificate event goes through; subscribe to
-// it to receive them.
+// Events is the bus every event goes through; subscribe to it to
+// receive them, or emit into it (the report collector does).
 func (s *Server) Events() *events.Bus { return &s.bus }
 
 // Start serves both listeners (bound by New) in the background.
@@ -192,6 +209,7 @@ func (s *Server) Start() error {
 	}
 	s.https = newServer()
 	s.https.TLSConfig = s.tlsConf
+	s.https.ConnState = s.hs.connState
 	s.plain = newServer()
 	go func() { s.errs <- serveErr(s.https.ServeTLS(s.lnTLS, "", "")) }()
 	go func() { s.errs <- serveErr(s.plain.Serve(s.lnPlain)) }()
@@ -246,12 +264,7 @@ func (rt *runtime) route(w http.ResponseWriter, r *http.Request) {
 		rt.sites[i].handler.ServeHTTP(w, r)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusBadRequest)
-	io.WriteString(w, "400 Bad Request: host not served here\n")
+	rt.unrouted.ServeHTTP(w, r)
 }
 
 // Reload replaces the configuration. On any error the running
@@ -264,13 +277,19 @@ func (s *Server) Reload(cfg *config.Config) error {
 		s.log.Warn("reload: [listen] (addresses, admin token and hosts), TLS profile and limits take effect on restart only")
 	}
 	if !sameOperations(cfg, old.cfg) {
-		s.log.Warn("reload: [acme], [monitor], [alerts] and [backup] changes take effect on restart only")
+		s.log.Warn("reload: [acme], [monitor], [alerts], [backup] and [store] changes take effect on restart only")
 	}
 	rt, err := s.buildLocked(cfg)
 	if err != nil {
+		s.reloaded(0, err)
 		return err
 	}
 	s.cur.Store(rt)
+	names := make([]string, len(cfg.Sites))
+	for i := range cfg.Sites {
+		names[i] = cfg.Sites[i].Name
+	}
+	s.metrics.Retain(names)
 	if m := s.acme.Load(); m != nil {
 		var keep []*acme.Source
 		for _, sv := range rt.served {
@@ -281,8 +300,20 @@ func (s *Server) Reload(cfg *config.Config) error {
 		m.Retain(keep)
 	}
 	go old.retire() // requests still in flight on it finish first
-	s.log.Info("configuration reloaded", "sites", len(rt.sites))
+	s.reloaded(len(rt.sites), nil)
 	return nil
+}
+
+// ReloadWith loads a configuration with load and reloads it. A load that
+// fails (a syntax error in the file) counts as a failed reload, in the
+// events and portcullis_reloads_total, as Reload's own failures do.
+func (s *Server) ReloadWith(load func() (*config.Config, error)) error {
+	cfg, err := load()
+	if err != nil {
+		s.reloaded(0, err)
+		return err
+	}
+	return s.Reload(cfg)
 }
 
 // Shutdown stops accepting connections and waits for in-flight requests
@@ -351,7 +382,13 @@ func (s *Server) buildLocked(cfg *config.Config) (_ *runtime, err error) {
 			closers = append(closers, closer)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: site %q: %w", cfg.Path, cs.Line, cs.Name, err)
+			// Located as config.Error locates a problem: a configuration
+			// built in code has no file and no line.
+			where := cmp.Or(cfg.Path, "config")
+			if cs.Line > 0 {
+				where += ":" + strconv.Itoa(cs.Line)
+			}
+			return nil, fmt.Errorf("%s: site %q: %w", where, cs.Name, err)
 		}
 		rt.sites = append(rt.sites, st)
 		rt.served = append(rt.served, served{site: cs.Name, src: entry.Source})
@@ -395,6 +432,7 @@ func (s *Server) buildLocked(cfg *config.Config) (_ *runtime, err error) {
 		shields[i] = st.shield
 	}
 	rt.router = shield.NewRouter(shields)
+	rt.unrouted = s.metrics.Site("", shield.DefaultMethods).Wrap(http.HandlerFunc(s.refuseHost))
 	rt.handler = http.HandlerFunc(rt.route)
 	if cfg.AccessLog.Format != "off" {
 		rt.handler = proxy.AccessLog(rt.handler, proxy.AccessLogOptions{Format: cfg.AccessLog.Format, Out: out, Now: s.opts.Now})
@@ -416,6 +454,13 @@ func (s *Server) buildSite(ctx context.Context, cfg *config.Config, cs *config.S
 	if opts.Logger == nil {
 		opts.Logger = s.log
 	}
+	opts.OnEvent = s.shieldEvents(cs.Name)
+	if cfg.Reports.Enabled {
+		// Browsers POST reports without the page's origin in mind
+		// (report-to endpoints may be cross-origin): the collector
+		// checks its requests itself.
+		opts.CrossOrigin.Bypass = append(slices.Clip(opts.CrossOrigin.Bypass), "POST "+cfg.Reports.Path)
+	}
 	sh, err := shield.New(opts)
 	if err != nil {
 		return nil, none, nil, err
@@ -436,6 +481,7 @@ func (s *Server) buildSite(ctx context.Context, cfg *config.Config, cs *config.S
 		DialTimeout:           cfg.Limits.UpstreamDialTimeout,
 		ResponseHeaderTimeout: cfg.Limits.UpstreamTimeout,
 		Logger:                s.log.With("site", cs.Name),
+		OnUpstreamError:       s.upstreamEvents(cs.Name),
 	})
 	if err != nil {
 		return nil, none, nil, err
@@ -445,7 +491,33 @@ func (s *Server) buildSite(ctx context.Context, cfg *config.Config, cs *config.S
 	if err != nil {
 		return nil, none, px.Close, err
 	}
-	return &site{shield: sh, handler: sh.Wrap(px)}, certs.Entry{Names: names, Source: src}, px.Close, nil
+	methods := opts.Requests.Methods
+	if methods == nil {
+		methods = shield.DefaultMethods
+	}
+	var app http.Handler = px
+	if cfg.Reports.Enabled {
+		app = collect(cfg.Reports.Path, reports.New(reports.Options{
+			Site: cs.Name, Store: s.ops.queue, Events: s.bus.Emit,
+			MaxBody: cfg.Reports.MaxBody, Rate: cfg.Reports.Rate, Now: s.opts.Now,
+		}), px)
+	}
+	counted := s.metrics.Site(cs.Name, methods).Wrap(sh.Wrap(app))
+	return &site{shield: sh, handler: counted}, certs.Entry{Names: names, Source: src}, px.Close, nil
+}
+
+// collect answers requests for path with the report collector, and passes
+// the others on to next (the proxy): behind shield, so the Host, HTTPS,
+// the methods and the client's address behind trusted proxies are
+// shield's as for any request.
+func collect(path string, collector, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == path {
+			collector.ServeHTTP(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // certSource returns the certificate source a site asks for.

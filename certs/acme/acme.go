@@ -497,7 +497,7 @@ func (m *Manager) onEvent(ctx context.Context, name string, data map[string]any)
 	e := events.Event{Time: time.Now(), Site: m.siteOf(id), Names: []string{id}, Source: certs.SourceACME}
 	switch name {
 	case "cert_obtained":
-		e.Type, e.Severity = events.CertObtained, events.SeverityInfo
+		e.Type, e.Severity = events.CertObtained, events.Info
 		if renewal {
 			e.Type = events.CertRenewed
 		}
@@ -516,14 +516,14 @@ func (m *Manager) onEvent(ctx context.Context, name string, data map[string]any)
 			e.Message += fmt.Sprintf(" from %s, valid until %s", e.Issuer, e.NotAfter.UTC().Format(time.RFC3339))
 		}
 	case "cert_failed":
-		e.Type, e.Severity = events.CertObtainFailed, events.SeverityError
+		e.Type, e.Severity = events.CertObtainFailed, events.High
 		e.Message = fmt.Sprintf("could not obtain a certificate for %s; retrying", id)
 		if renewal {
 			e.Type = events.CertRenewalFailed
 			e.Message = fmt.Sprintf("could not renew the certificate for %s; the current one stays in service and renewal is retried", id)
 			if left, ok := data["remaining"].(time.Duration); ok {
 				if left <= 0 {
-					e.Severity = events.SeverityCritical
+					e.Severity = events.Critical
 					e.Message = fmt.Sprintf("could not renew the certificate for %s, which has expired; retrying", id)
 				} else {
 					e.Message += fmt.Sprintf(" (it expires in %s)", left.Round(time.Second))

@@ -283,12 +283,12 @@ func (e *env) cookieLogged(t testing.TB, path string, problem *regexp.Regexp) er
 	var lines []map[string]any
 	testutil.Eventually(t, 5*time.Second, "the cookie event for "+path, func() bool {
 		lines = e.logLines(func(m map[string]any) bool {
-			return str(m, "msg") == "shield: cookie.violation" && str(m, "path") == path
+			return str(m, "event") == "cookie.violation" && str(m, "path") == path
 		})
 		return len(lines) > 0
 	})
 	for _, l := range lines {
-		what := str(l, "rule") + " " + str(l, "detail")
+		what := str(l, "rule") + " " + str(l, "msg")
 		if strings.Contains(str(l, "rule"), "prefix") || !problem.MatchString(what) {
 			return fmt.Errorf("the event says %q, not what is wrong with the cookie (want %v)", what, problem)
 		}
@@ -312,13 +312,13 @@ func chunkErrorRows(e *env) []h1Row {
 }
 
 // noUpstreamError waits for the access log entry of path, then checks
-// that no "upstream request failed" error was logged for it before.
+// that no upstream failure was logged for it before.
 func (e *env) noUpstreamError(t testing.TB, path string) error {
 	testutil.Eventually(t, 5*time.Second, "the access log entry for "+path, func() bool {
 		return slices.ContainsFunc(e.Serve.AccessLog(), func(a e2e.AccessEntry) bool { return a.Path == path })
 	})
 	if errs := e.logLines(func(m map[string]any) bool {
-		return str(m, "level") == "ERROR" && str(m, "msg") == "upstream request failed" && str(m, "path") == path
+		return (str(m, "event") == "upstream.failed" || str(m, "level") == "ERROR") && str(m, "path") == path
 	}); len(errs) > 0 {
 		b, _ := json.Marshal(errs[0])
 		return fmt.Errorf("logged as an upstream failure: %s", b)

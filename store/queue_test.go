@@ -1,0 +1,169 @@
+package store
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/portcullis/portcullis/events"
+	"github.com/portcullis/portcullis/internal/testutil"
+)
+
+// recorder is a Writer that records its calls; while gate is non-nil,
+// each call waits for it.
+type recorder struct {
+	mu      sync.Mutex
+	batches []int // sizes of the calls, events and reports alike
+	events  []events.Event
+	reports []Report
+	gate    chan struct{}
+	fail    error
+	calls   atomic.Int32 // calls entered, before the gate
+}
+
+func (r *recorder) wait() {
+	r.calls.Add(1)
+	r.mu.Lock()
+	g := r.gate
+	r.mu.Unlock()
+	if g != nil {
+		<-g
+	}
+}
+
+func (r *recorder) AddEvents(es ...events.Event) error {
+	r.wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.batches = append(r.batches, len(es))
+	if r.fail != nil {
+		return r.fail
+	}
+	r.events = append(r.events, es...)
+	return nil
+}
+
+func (r *recorder) AddReports(rs ...Report) error {
+	r.wait()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.batches = append(r.batches, len(rs))
+	r.reports = append(r.reports, rs...)
+	return nil
+}
+
+// TestQueueBatches: what accumulates while the writer is busy is written
+// in one call per kind, at most Batch at a time, in order.
+func TestQueueBatches(t *testing.T) {
+	w := &recorder{gate: make(chan struct{})}
+	q := NewQueue(w, QueueOptions{Size: 100, Batch: 8})
+	q.Event(events.Event{Type: "first", Severity: events.Info}) // taken at once; its write waits for the gate
+	for i := range 20 {
+		q.Event(events.Event{Type: "e", Severity: events.Low, Message: string(rune('a' + i))})
+	}
+	if err := q.AddReports(Report{Type: "r1"}, Report{Type: "r2"}); err != nil {
+		t.Fatal(err)
+	}
+	close(w.gate)
+	q.Flush()
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.events) != 21 || len(w.reports) != 2 || w.events[1].Message != "a" || w.events[20].Message != "t" {
+		t.Fatalf("written %d events, %d reports: %+v", len(w.events), len(w.reports), w.events)
+	}
+	for _, n := range w.batches {
+		if n > 8 {
+			t.Errorf("a batch of %d, over Batch", n)
+		}
+	}
+	if len(w.batches) > 6 {
+		t.Errorf("%d writes for 23 records: %v; want them batched", len(w.batches), w.batches)
+	}
+	if w.events[0].Time.IsZero() || w.reports[0].Time.IsZero() {
+		t.Error("zero time not set")
+	}
+	if s := q.Stats(); s != (QueueStats{Written: 23}) {
+		t.Errorf("Stats = %+v", s)
+	}
+}
+
+// TestQueueFull: a full queue drops and counts, never blocks.
+func TestQueueFull(t *testing.T) {
+	w := &recorder{gate: make(chan struct{})}
+	q := NewQueue(w, QueueOptions{Size: 4})
+	q.Event(events.Event{Type: "e"})
+	testutil.Eventually(t, 10*time.Second, "the writer busy", func() bool { return w.calls.Load() == 1 })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 49 {
+			q.Event(events.Event{Type: "e"})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Event blocked on a full queue")
+	}
+	if err := q.AddReports(Report{}); !errors.Is(err, ErrQueueFull) {
+		t.Errorf("AddReports on a full queue: %v", err)
+	}
+	if err := q.AddEvents(events.Event{}); !errors.Is(err, ErrQueueFull) {
+		t.Errorf("AddEvents on a full queue: %v", err)
+	}
+	close(w.gate)
+	q.Close()
+	s := q.Stats()
+	if s != (QueueStats{Written: 5, Dropped: 47}) {
+		t.Errorf("Stats = %+v, want 5 written (one, then the queue's 4), 47 dropped", s)
+	}
+}
+
+// TestQueueErrors: a failed write is counted and reported; an event that
+// cannot be stored is dropped at once; after Close everything is dropped.
+func TestQueueErrors(t *testing.T) {
+	w := &recorder{fail: errors.New("disk full")}
+	var got []error
+	var mu sync.Mutex
+	q := NewQueue(w, QueueOptions{OnError: func(err error) { mu.Lock(); got = append(got, err); mu.Unlock() }})
+	q.Event(events.Event{Type: "e"})
+	q.Event(events.Event{Type: "bad", Severity: events.Severity(-1)})
+	q.Flush()
+	q.Close()
+	q.Event(events.Event{Type: "late"})
+	if err := q.AddReports(Report{}); !errors.Is(err, ErrQueueFull) {
+		t.Errorf("AddReports after Close: %v", err)
+	}
+	q.Flush() // returns at once
+	if s := q.Stats(); s != (QueueStats{Failed: 1, Dropped: 3}) {
+		t.Errorf("Stats = %+v, want 1 failed, 3 dropped", s)
+	}
+	if len(got) != 1 || got[0].Error() != "disk full" {
+		t.Errorf("OnError got %v", got)
+	}
+}
+
+// TestQueueConcurrent: many goroutines, a real store (run with -race).
+func TestQueueConcurrent(t *testing.T) {
+	b := open(t, Options{})
+	q := NewQueue(b, QueueOptions{Size: 10000})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				q.Event(events.Event{Type: "e", Severity: events.Info})
+			}
+			q.AddReports(Report{Site: "s", Type: "t"})
+		})
+	}
+	wg.Wait()
+	q.Close()
+	got, _ := b.Events(Query{Limit: MaxLimit})
+	aggs, _ := b.Reports(ReportQuery{})
+	if len(got) != 1600 || len(aggs) != 1 || aggs[0].Count != 8 || q.Stats().Written != 1608 {
+		t.Errorf("%d events, %+v, stats %+v; want 1600 events, 8 reports", len(got), aggs, q.Stats())
+	}
+}
