@@ -592,7 +592,7 @@ func TestUnitHardening(t *testing.T) {
 	service := unit(t, filepath.Join(root, unitPath))
 	for _, tc := range []struct{ key, want string }{
 		{"ExecStart", "/usr/bin/portcullis serve --config /etc/portcullis/portcullis.toml --data /var/lib/portcullis"},
-		{"ExecReload", "/bin/kill -HUP $MAINPID"},
+		{"ExecReload", "/usr/bin/portcullis reload --data /var/lib/portcullis"},
 		{"Restart", "on-failure"},
 		{"LimitNOFILE", "65536"},
 		{"User", "portcullis"},
@@ -646,11 +646,16 @@ func TestUnitVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// verify checks that ExecStart's program exists: point it at the
-	// packaged binary, as installed it would be at /usr/bin/portcullis.
-	rewritten := bytes.ReplaceAll(b, []byte("ExecStart=/usr/bin/portcullis "), []byte("ExecStart="+bin+" "))
-	if bytes.Equal(rewritten, b) {
-		t.Fatal("the unit has no ExecStart=/usr/bin/portcullis to rewrite")
+	// verify checks that ExecStart's and ExecReload's program exists:
+	// point them at the packaged binary, as installed it would be at
+	// /usr/bin/portcullis.
+	rewritten := b
+	for _, key := range []string{"ExecStart", "ExecReload"} {
+		before := rewritten
+		rewritten = bytes.ReplaceAll(rewritten, []byte(key+"=/usr/bin/portcullis "), []byte(key+"="+bin+" "))
+		if bytes.Equal(rewritten, before) {
+			t.Fatalf("the unit has no %s=/usr/bin/portcullis to rewrite", key)
+		}
 	}
 	dir := t.TempDir()
 	u := filepath.Join(dir, "portcullis.service")
@@ -678,23 +683,29 @@ func TestUnitVerify(t *testing.T) {
 	}
 }
 
-// Every flag ExecStart passes exists in the packaged binary's serve.
+// Every flag ExecStart and ExecReload pass exists in the packaged
+// binary's serve and reload.
 func TestUnitFlags(t *testing.T) {
 	pkg := packageRoot(t)
 	service := unit(t, filepath.Join(pkg, "lib", "systemd", "system", "portcullis.service"))
-	args := strings.Fields(service["ExecStart"][0])
-	if len(args) < 2 || args[0] != "/usr/bin/portcullis" || args[1] != "serve" {
-		t.Fatalf("ExecStart=%q: want /usr/bin/portcullis serve …", service["ExecStart"][0])
-	}
-	// serve -h prints the flags (and exits 2, as a usage request).
-	help, _ := exec.Command(filepath.Join(pkg, "usr", "bin", "portcullis"), "serve", "-h").CombinedOutput()
-	for _, a := range args[2:] {
-		if !strings.HasPrefix(a, "-") {
-			continue
+	for _, key := range []string{"ExecStart", "ExecReload"} {
+		args := strings.Fields(service[key][0])
+		if len(args) < 2 || args[0] != "/usr/bin/portcullis" {
+			t.Fatalf("%s=%q: want /usr/bin/portcullis …", key, service[key][0])
 		}
-		name := strings.TrimLeft(a, "-")
-		if !regexp.MustCompile(`(?m)^\s*--?` + regexp.QuoteMeta(name) + `\b`).Match(help) {
-			t.Errorf("ExecStart passes %s, which serve -h does not list:\n%s", a, help)
+		// COMMAND -h prints its flags (and exits 0).
+		help, err := exec.Command(filepath.Join(pkg, "usr", "bin", "portcullis"), args[1], "-h").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s -h: %v\n%s", args[1], err, help)
+		}
+		for _, a := range args[2:] {
+			if !strings.HasPrefix(a, "-") {
+				continue
+			}
+			name := strings.TrimLeft(a, "-")
+			if !regexp.MustCompile(`(?m)^\s*--?` + regexp.QuoteMeta(name) + `\b`).Match(help) {
+				t.Errorf("%s passes %s, which %s -h does not list:\n%s", key, a, args[1], help)
+			}
 		}
 	}
 }

@@ -225,6 +225,12 @@ func (op *operations) close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// Reports returns the aggregated browser reports the server's store
+// holds (CSP violations and other Reporting API reports), as q selects.
+func (s *Server) Reports(q store.ReportQuery) ([]store.Aggregate, error) {
+	return s.ops.store.Reports(q)
+}
+
 // AdminAddr returns the admin listener's address, or "" when it is off.
 func (s *Server) AdminAddr() string {
 	if s.ops.adminLn == nil {

@@ -301,7 +301,7 @@ start_portcullis() {
   free_port
   spawn portcullis "$TMP/portcullis" serve --host "$HOST" --to "http://127.0.0.1:$BACKEND_PORT" \
     --cert "$TLS/cert.pem" --key "$TLS/key.pem" --https "127.0.0.1:$1" --http "127.0.0.1:$PORT" \
-    --data "$TMP/portcullis-data"
+    --admin off --data "$TMP/portcullis-data"
 }
 
 # portcullis as the one-site flags make it, except that the access log (by
@@ -324,7 +324,7 @@ cert = "$TLS/cert.pem"
 key = "$TLS/key.pem"
 EOF
   spawn portcullis-nolog "$TMP/portcullis" serve --config "$TMP/portcullis.toml" \
-    --https "127.0.0.1:$1" --http "127.0.0.1:$PORT" --data "$TMP/portcullis-nolog-data"
+    --https "127.0.0.1:$1" --http "127.0.0.1:$PORT" --admin off --data "$TMP/portcullis-nolog-data"
 }
 
 start_caddy() {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -14,66 +13,104 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/audit/grade"
+	"github.com/portcullis/portcullis/check"
+	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/internal/atomicfile"
 	"github.com/portcullis/portcullis/report"
 	"github.com/portcullis/portcullis/rules"
 	"github.com/portcullis/portcullis/spki"
 )
 
-const auditUsage = `usage: portcullis audit [flags] TARGET...
+// auditFlags are audit's command line.
+type auditFlags struct {
+	caFile, paths, origin, dnsServer, format, out, failUnder, progress, config string
+	resolve, pins                                                              []string
+	httpPort, concurrency                                                      int
+	timeout                                                                    time.Duration
+}
+
+func newAuditCmd() *cobra.Command {
+	var o auditFlags
+	c := &cobra.Command{
+		Use:   "audit [flags] TARGET...",
+		Short: "Review a live site: redirects, HSTS, headers, CSP, cookies, certificate, security.txt; graded",
+		Long: `audit reviews live sites as a security reviewer would and grades each from A+ to F, with the
+observed evidence for every point lost (docs/audit.md).
 
 TARGET is a URL (https://example.com, http://example.com:8080) or host[:port].
-`
 
-func cmdAudit(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, auditUsage); fs.PrintDefaults() }
-	caFile := fs.String("ca", "", "PEM file of roots to trust instead of the system's")
-	paths := fs.String("paths", "", "extra paths to fetch on every target, comma-separated (e.g. /login,/account)")
-	var resolve []string
-	fs.Func("resolve", "NAME:PORT:ADDR: connect to ADDR for NAME:PORT (repeatable), like curl", func(s string) error {
-		resolve = append(resolve, s)
-		return nil
-	})
-	var pins []string
-	fs.Func("pin", "sha256/BASE64 SPKI pin the certificate chain must match (repeatable)", func(s string) error {
+Exit status: 0 every target audited in full (and at or above --fail-under); 1 a target unreachable,
+audited only in part, or below --fail-under; 2 a usage error.`,
+		Example: `  portcullis audit https://example.com
+  portcullis audit https://app.test/ --resolve app.test:443:127.0.0.1 --ca root.pem --format json --fail-under A+`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{"audit needs at least one target: a URL (https://example.com) or host[:port]"}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAudit(o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.caFile, "ca", "", "PEM file of roots to trust instead of the system's")
+	f.StringVar(&o.paths, "paths", "", "extra paths to fetch on every target, comma-separated (e.g. /login,/account)")
+	f.StringArrayVar(&o.resolve, "resolve", nil, "NAME:PORT:ADDR: connect to ADDR for NAME:PORT (repeatable), like curl")
+	f.Func("pin", "sha256/BASE64 SPKI pin the certificate chain must match (repeatable)", func(s string) error {
 		if !spki.Valid(s) {
 			return fmt.Errorf("%q is not sha256/ and the base64 of 32 bytes", s)
 		}
-		pins = append(pins, s)
+		o.pins = append(o.pins, s)
 		return nil
 	})
-	origin := fs.String("origin", "", "HOST[:PORT] of the origin server behind a CDN: audit it under each target's name and compare it with the edge (port: the target's HTTPS port)")
-	dnsServer := fs.String("dns", "", "HOST:PORT of the DNS server asked for CAA records (default: the system's, from /etc/resolv.conf)")
-	httpPort := fs.Int("http-port", 0, "plain-HTTP port of every target (default 80, or the port of an http:// target)")
-	concurrency := fs.Int("concurrency", 8, "targets audited at once")
-	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
-	format := fs.String("format", "text", "output format: "+strings.Join(report.Formats(), ", "))
-	out := fs.String("out", "", "write the report to this file instead of standard output")
-	failUnder := fs.String("fail-under", "", "exit 1 when a target grades below this letter (A+, A, B, C, D, F)")
-	progress := fs.String("progress", "auto", "show progress on standard error: auto (on a terminal, for several targets), always, never")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	f.StringVar(&o.origin, "origin", "", "HOST[:PORT] of the origin server behind a CDN: audit it under each target's name and compare it with the edge (port: the target's HTTPS port)")
+	f.StringVar(&o.dnsServer, "dns", "", "HOST:PORT of the DNS server asked for CAA records (default: the system's, from /etc/resolv.conf)")
+	f.IntVar(&o.httpPort, "http-port", 0, "plain-HTTP port of every target (default 80, or the port of an http:// target)")
+	f.IntVar(&o.concurrency, "concurrency", 8, "targets audited at once")
+	f.DurationVar(&o.timeout, "timeout", 10*time.Second, "timeout of each request")
+	f.StringVar(&o.format, "format", "text", "output format: "+strings.Join(report.Formats(), ", "))
+	f.StringVar(&o.out, "out", "", "write the report to this file instead of standard output")
+	f.StringVar(&o.failUnder, "fail-under", "", "exit 1 when a target grades below this letter (A+, A, B, C, D, F)")
+	f.StringVar(&o.progress, "progress", "auto", "show progress on standard error: auto (on a terminal, for several targets), always, never")
+	f.StringVar(&o.config, "config", "", "the portcullis.toml serving the targets: the review's \"Considerations for production\" then say what it configures (renewal, alerts, backups, monitoring), from `check --deploy`")
+	c.MarkFlagFilename("config", "toml")
+	c.MarkFlagFilename("ca", "pem", "crt")
+	c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(report.Formats(), cobra.ShellCompDirectiveNoFileComp))
+	c.RegisterFlagCompletionFunc("fail-under", cobra.FixedCompletions([]string{"A+", "A", "B", "C", "D", "F"}, cobra.ShellCompDirectiveNoFileComp))
+	c.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+	return c
+}
+
+func runAudit(f auditFlags, args []string, stdout, stderr io.Writer) error {
+	if !slices.Contains(report.Formats(), f.format) {
+		return usageError{fmt.Sprintf("unknown format %q (use %s)", f.format, strings.Join(report.Formats(), ", "))}
 	}
-	if fs.NArg() == 0 {
-		return usageError{"audit needs at least one target\n\n" + auditUsage}
+	if f.failUnder != "" && !grade.Valid(f.failUnder) {
+		return usageError{fmt.Sprintf("--fail-under %q is not a grade (A+, A, B, C, D, F)", f.failUnder)}
 	}
-	if !slices.Contains(report.Formats(), *format) {
-		return usageError{fmt.Sprintf("unknown format %q (use %s)", *format, strings.Join(report.Formats(), ", "))}
-	}
-	if *failUnder != "" && !grade.Valid(*failUnder) {
-		return usageError{fmt.Sprintf("--fail-under %q is not a grade (A+, A, B, C, D, F)", *failUnder)}
-	}
-	switch *progress {
+	switch f.progress {
 	case "auto", "always", "never":
 	default:
-		return usageError{fmt.Sprintf("--progress %q: use auto, always or never", *progress)}
+		return usageError{fmt.Sprintf("--progress %q: use auto, always or never", f.progress)}
 	}
-	o := audit.Options{Timeout: *timeout, Concurrency: *concurrency, Pins: pins, Resolve: map[string]string{}}
-	for _, p := range strings.Split(*paths, ",") {
+	// The configuration first: a bad file fails before the audit runs.
+	var checked *check.Report
+	if f.config != "" {
+		cfg, err := config.Load(f.config)
+		if err != nil {
+			return configError{err}
+		}
+		if checked, err = check.Run(cfg); err != nil {
+			return configError{err}
+		}
+	}
+	o := audit.Options{Timeout: f.timeout, Concurrency: f.concurrency, Pins: f.pins, Resolve: map[string]string{}}
+	for _, p := range strings.Split(f.paths, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			if !strings.HasPrefix(p, "/") {
 				return usageError{fmt.Sprintf("--paths: %q does not start with /", p)}
@@ -81,66 +118,67 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 			o.Paths = append(o.Paths, p)
 		}
 	}
-	if *origin != "" {
-		if err := checkHostPort(*origin, false); err != nil {
+	if f.origin != "" {
+		if err := checkHostPort(f.origin, false); err != nil {
 			return usageError{"--origin: " + err.Error()}
 		}
-		o.Origin = *origin
+		o.Origin = f.origin
 	}
-	if *dnsServer != "" {
-		if err := checkHostPort(*dnsServer, true); err != nil {
+	if f.dnsServer != "" {
+		if err := checkHostPort(f.dnsServer, true); err != nil {
 			return usageError{"--dns: " + err.Error()}
 		}
-		o.DNS = *dnsServer
+		o.DNS = f.dnsServer
 	}
-	for _, r := range resolve {
+	for _, r := range f.resolve {
 		name, addr, err := parseResolve(r)
 		if err != nil {
 			return usageError{err.Error()}
 		}
 		o.Resolve[name] = addr
 	}
-	if *caFile != "" {
-		pem, err := os.ReadFile(*caFile)
+	if f.caFile != "" {
+		pem, err := os.ReadFile(f.caFile)
 		if err != nil {
 			return err
 		}
 		o.Roots = x509.NewCertPool()
 		if !o.Roots.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("%s: no PEM certificate", *caFile)
+			return fmt.Errorf("%s: no PEM certificate", f.caFile)
 		}
 	}
 	var targets []audit.Target
-	for _, a := range fs.Args() {
+	for _, a := range args {
 		t, err := audit.ParseTarget(a)
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		if *httpPort > 0 {
-			t.HTTPPort = *httpPort
+		if f.httpPort > 0 {
+			t.HTTPPort = f.httpPort
 		}
 		targets = append(targets, t)
 	}
 
-	if *progress == "always" || (*progress == "auto" && len(targets) > 1 && isTerminal(stderr)) {
+	if f.progress == "always" || (f.progress == "auto" && len(targets) > 1 && isTerminal(stderr)) {
 		o.Progress = newAuditProgress(stderr, isTerminal(stderr)).update
 	}
 	reports := audit.Run(context.Background(), targets, o)
 
 	var w io.Writer = stdout
 	var buf strings.Builder
-	if *out != "" {
+	if f.out != "" {
 		w = &buf
 	}
 	meta := report.Meta{Tool: "portcullis", Version: version, Generated: time.Now()}
 	if o.Origin != "" { // the CDN rules are evaluated only with an origin to compare
 		meta.Categories = append(report.DefaultCategories(), rules.CDN)
 	}
-	if err := report.Write(*format, w, reports, meta); err != nil {
+	meta.Check = checked
+	if err := report.Write(f.format, w, reports, meta); err != nil {
 		return err
 	}
-	if *out != "" {
-		if err := atomicfile.Write(*out, []byte(buf.String()), 0o644); err != nil {
+	if f.out != "" {
+		if err := atomicfile.Write(f.out, []byte(buf.String()), 0o644); err != nil {
 			return err
 		}
 	}
@@ -151,12 +189,12 @@ func cmdAudit(args []string, stdout, stderr io.Writer) error {
 			failed++
 		case len(r.Errors) > 0: // audited in part: the grade leaves out what failed
 			failed++
-		case *failUnder != "" && !grade.AtLeast(r.Grade.Letter, *failUnder):
+		case f.failUnder != "" && !grade.AtLeast(r.Grade.Letter, f.failUnder):
 			failed++
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(stderr, "portcullis: %d of %d targets below %s, unreachable or audited only in part (see their errors)\n", failed, len(reports), cmpOr(*failUnder, "the bar"))
+		fmt.Fprintf(stderr, "portcullis: %d of %d targets below %s, unreachable or audited only in part (see their errors)\n", failed, len(reports), cmpOr(f.failUnder, "the bar"))
 		return exitCode(1)
 	}
 	return nil

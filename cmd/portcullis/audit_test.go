@@ -74,7 +74,7 @@ contact = ["mailto:security@shop.test"]
 	}()
 	testutil.Eventually(t, 15*time.Second, "serve up", func() bool { return strings.Contains(out.String(), "health: http://") })
 	defer func() {
-		syscall.Kill(os.Getpid(), syscall.SIGTERM)
+		signalSelf(syscall.SIGTERM)
 		select {
 		case <-done:
 		case <-time.After(20 * time.Second):

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,25 +10,18 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"filippo.io/age"
+	"github.com/spf13/cobra"
 
 	"github.com/portcullis/portcullis/backup"
 	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/server"
 	"github.com/portcullis/portcullis/spki"
 )
-
-const certsUsage = `usage:
-  portcullis certs list    [--config FILE] [--data DIR] [--format text|json] [--pins]
-  portcullis certs check   [--config FILE] [--data DIR] [--warn 14d]
-  portcullis certs backup  --out FILE [--data DIR] (--recipient age1... | --recipients-file F | --passphrase-file F)
-  portcullis certs restore FILE [--data DIR] [--identity F | --passphrase-file F] [--force]
-
-A passphrase can also come from the environment variable PORTCULLIS_BACKUP_PASSPHRASE;
-it is never taken from the command line, where other users could read it.
-`
 
 // passphraseEnv holds a backup passphrase.
 const passphraseEnv = "PORTCULLIS_BACKUP_PASSPHRASE"
@@ -37,21 +29,16 @@ const passphraseEnv = "PORTCULLIS_BACKUP_PASSPHRASE"
 // now is the clock of certs list and certs check.
 var now = time.Now
 
-func cmdCerts(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return usageError{"certs needs a subcommand\n\n" + certsUsage}
-	}
-	switch args[0] {
-	case "list":
-		return certsList(args[1:], stdout, stderr, false)
-	case "check":
-		return certsList(args[1:], stdout, stderr, true)
-	case "backup":
-		return certsBackup(args[1:], stdout, stderr)
-	case "restore":
-		return certsRestore(args[1:], stdout, stderr)
-	}
-	return usageError{fmt.Sprintf("unknown certs subcommand %q\n\n%s", args[0], certsUsage)}
+func newCertsCmd() *cobra.Command {
+	return group("certs", "List certificates, check expiry (cron/CI), back up and restore keys",
+		`certs describes the certificates a configuration serves, as stored on disk (no server needs to
+run), checks their expiry for cron or CI, and backs up and restores the local CA, the ACME account
+and the keys as an age-encrypted archive.
+
+A passphrase can also come from the environment variable `+passphraseEnv+`;
+it is never taken from the command line, where other users could read it.`,
+		newCertsListCmd(false), newCertsListCmd(true), newCertsBackupCmd(), newCertsRestoreCmd(),
+	)
 }
 
 // loadOrDefault loads the config file, or the zero-configuration default.
@@ -83,19 +70,40 @@ type certRow struct {
 	remaining time.Duration
 }
 
-func certsList(args []string, stdout, stderr io.Writer, check bool) error {
-	name := "certs list"
-	if check {
-		name = "certs check"
+// listFlags are the flags of certs list and certs check.
+type listFlags struct {
+	config, data string
+	dataGiven    bool
+	format       string        // list
+	pins         bool          // list
+	warn         time.Duration // check
+}
+
+func newCertsListCmd(check bool) *cobra.Command {
+	o := listFlags{format: "text", warn: 14 * 24 * time.Hour}
+	c := &cobra.Command{
+		Use:   "list [flags]",
+		Short: "List the certificates a configuration serves: names, issuer, expiry, next renewal",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.dataGiven = cmd.Flags().Changed("data")
+			return certsList(o, cmd.OutOrStdout(), cmd.ErrOrStderr(), check)
+		},
 	}
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "config file (default: the embedded default)")
-	dataDir := fs.String("data", defaultDataDir(), "data directory (overrides the config's data_dir)")
-	format := "text"
-	warn := 14 * 24 * time.Hour
 	if check {
-		fs.Func("warn", "fail when a certificate expires within this duration (e.g. 14d, 36h); default 14d", func(s string) error {
+		c.Use = "check [flags]"
+		c.Short = "Exit 1 when a certificate is missing, expired or expires soon (for cron and CI)"
+		c.Long = `check prints nothing but a summary when every certificate is valid for longer than --warn (or is
+renewed by portcullis on schedule), and otherwise the certificates that need attention, with exit
+status 1.`
+	}
+	f := c.Flags()
+	f.StringVar(&o.config, "config", "", "config file (default: the embedded default)")
+	f.StringVar(&o.data, "data", datadir.Default().String(), "data directory (overrides the config's data_dir)")
+	c.MarkFlagFilename("config", "toml")
+	c.MarkFlagDirname("data")
+	if check {
+		f.Func("warn", "fail when a certificate expires within this duration (e.g. 14d, 36h); default 14d", func(s string) error {
 			d, err := config.ParseDuration(s)
 			if err != nil {
 				return err
@@ -103,33 +111,30 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 			if d <= 0 {
 				return errors.New("must be positive")
 			}
-			warn = d
+			o.warn = d
 			return nil
 		})
 	} else {
-		fs.StringVar(&format, "format", "text", "output format: text or json")
+		f.StringVar(&o.format, "format", "text", "output format: text or json")
+		f.BoolVar(&o.pins, "pins", false, "also list the SPKI pins of each certificate and its issuers (JSON always has them)")
+		c.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	}
-	showPins := false
-	if !check {
-		fs.BoolVar(&showPins, "pins", false, "also list the SPKI pins of each certificate and its issuers (JSON always has them)")
-	}
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Sprintf("%s takes no arguments (got %q)", name, fs.Args())}
-	}
+	return c
+}
+
+func certsList(o listFlags, stdout, stderr io.Writer, check bool) error {
+	format, warn, showPins := o.format, o.warn, o.pins
 	if format != "text" && format != "json" {
 		return usageError{fmt.Sprintf("unknown format %q (use text or json)", format)}
 	}
-	cfg, err := loadOrDefault(*cfgPath)
+	cfg, err := loadOrDefault(o.config)
 	if err != nil {
 		return err
 	}
 	t := now()
 	var rows []certRow
 	bad, short := 0, 0
-	for _, st := range server.Inventory(cfg, dataDirOf(fs, *dataDir, cfg)) {
+	for _, st := range server.Inventory(cfg, dataDirOf(o.dataGiven, o.data, cfg)) {
 		r := certRow{Site: st.Site, Names: st.Names}
 		if r.Names == nil {
 			r.Names = []string{}
@@ -138,7 +143,7 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 		case st.Missing():
 			r.Problem = "no certificate yet"
 		case st.Err != nil:
-			r.Problem = st.Err.Error()
+			r.Problem, r.Source = st.Err.Error(), st.Source
 		default:
 			i := st.Info
 			r.Source, r.Names, r.Issuer, r.KeyType, r.Serial, r.NotAfter, r.RenewAt = i.Source, i.Names, i.Issuer, i.KeyType, i.Serial, i.NotAfter, i.RenewAt
@@ -184,7 +189,11 @@ func certsList(args []string, stdout, stderr io.Writer, check bool) error {
 		return exitCode(1)
 	}
 	if check {
-		msg := fmt.Sprintf("all %d certificates valid for more than %s", len(rows), config.FormatDuration(warn))
+		all := fmt.Sprintf("all %d certificates", len(rows))
+		if len(rows) == 1 {
+			all = "the 1 certificate"
+		}
+		msg := fmt.Sprintf("%s valid for more than %s", all, config.FormatDuration(warn))
 		if short > 0 {
 			msg += fmt.Sprintf(" or renewed on schedule (%d short-lived)", short)
 		}
@@ -204,17 +213,6 @@ func warnWindow(i certs.Info, warn time.Duration) time.Duration {
 		return warn
 	}
 	return min(warn, i.NotAfter.Sub(i.RenewAt))
-}
-
-// dataDirOf is the data directory a command uses: --data when given, else
-// the configuration's data_dir, else the default.
-func dataDirOf(fs *flag.FlagSet, flagValue string, cfg *config.Config) string {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "data" })
-	if !given && cfg != nil && cfg.DataDir != "" {
-		return cfg.DataDir
-	}
-	return flagValue
 }
 
 func printCerts(w io.Writer, rows []certRow, t time.Time, onlyProblems bool) {
@@ -275,45 +273,59 @@ type recipientFlags struct {
 	passphraseFile string
 }
 
-func certsBackup(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("certs backup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data", defaultDataDir(), "data directory")
-	out := fs.String("out", "", "backup file to write (required)")
+func newCertsBackupCmd() *cobra.Command {
+	var data, out string
+	var armor bool
 	var rf recipientFlags
-	fs.Func("recipient", "age public key (age1...) that can decrypt the backup; repeatable", func(s string) error {
-		rf.recipients = append(rf.recipients, s)
-		return nil
-	})
-	fs.StringVar(&rf.recipientsFile, "recipients-file", "", "file of age public keys, one per line")
-	fs.StringVar(&rf.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase (or set "+passphraseEnv+")")
-	armor := fs.Bool("armor", false, "write ASCII-armored output")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+	c := &cobra.Command{
+		Use:   "backup --out FILE [flags]",
+		Short: "Write an encrypted backup of the local CA, the ACME account and the keys",
+		Long: `backup writes an age-encrypted archive of the data directory's certificate state (the local CA,
+the ACME account, certificates and keys) to a new file; an existing file is never overwritten.
+Encrypt it to age public keys (--recipient, --recipients-file) or to a passphrase of at least ` + fmt.Sprint(config.MinBackupPassphrase) + `
+characters (--passphrase-file, or ` + passphraseEnv + `).`,
+		Example: `  portcullis certs backup --out backup.age --recipient age1...
+  ` + passphraseEnv + `=... portcullis certs backup --out backup.age --data /var/lib/portcullis`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usageError{"certs backup needs --out FILE"}
+			}
+			return certsBackup(data, out, armor, rf, cmd.OutOrStdout())
+		},
 	}
-	if *out == "" || fs.NArg() > 0 {
-		return usageError{"certs backup needs --out FILE and no arguments\n\n" + certsUsage}
-	}
+	f := c.Flags()
+	f.StringVar(&data, "data", datadir.Default().String(), "data directory")
+	f.StringVar(&out, "out", "", "backup file to write (required)")
+	f.StringArrayVar(&rf.recipients, "recipient", nil, "age public key (age1...) that can decrypt the backup; repeatable")
+	f.StringVar(&rf.recipientsFile, "recipients-file", "", "file of age public keys, one per line")
+	f.StringVar(&rf.passphraseFile, "passphrase-file", "", "file whose first line is the passphrase (or set "+passphraseEnv+")")
+	f.BoolVar(&armor, "armor", false, "write ASCII-armored output")
+	c.MarkFlagDirname("data")
+	return c
+}
+
+func certsBackup(dataDir, out string, armor bool, rf recipientFlags, stdout io.Writer) error {
 	rs, err := rf.parse()
 	if err != nil {
 		return err
 	}
 	opts := server.BackupOptions(rs, nil)
-	opts.Armor = *armor
+	opts.Armor = armor
 	// A mistyped --data would otherwise make a valid, empty backup.
-	if !hasAny(*dataDir, opts.Paths) {
-		return fmt.Errorf("backup: nothing to back up: %s has none of %s (is --data right?)", *dataDir, strings.Join(opts.Paths, ", "))
+	if !hasAny(dataDir, opts.Paths) {
+		return fmt.Errorf("backup: nothing to back up: %s has none of %s (is --data right?)", dataDir, strings.Join(opts.Paths, ", "))
 	}
 	// O_EXCL: an existing file, perhaps the only good backup, is never
 	// replaced.
-	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("backup: %s exists; an existing file is never overwritten: choose another --out", *out)
+		return fmt.Errorf("backup: %s exists; an existing file is never overwritten: choose another --out", out)
 	}
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
-	m, err := backup.Create(f, *dataDir, opts)
+	m, err := backup.Create(f, dataDir, opts)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -321,10 +333,10 @@ func certsBackup(args []string, stdout, stderr io.Writer) error {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(*out)
+		os.Remove(out)
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d files from %s\n", *out, len(m.Files), *dataDir)
+	fmt.Fprintf(stdout, "wrote %s: %d files from %s\n", out, len(m.Files), dataDir)
 	return nil
 }
 
@@ -374,6 +386,10 @@ func (rf recipientFlags) parse() ([]age.Recipient, error) {
 		pass = p
 	}
 	if pass != "" {
+		// The configuration's [backup] passphrase has the same minimum.
+		if utf8.RuneCountInString(pass) < config.MinBackupPassphrase {
+			return nil, usageError{fmt.Sprintf("the passphrase is shorter than %d characters: use a long random passphrase", config.MinBackupPassphrase)}
+		}
 		r, err := age.NewScryptRecipient(pass)
 		if err != nil {
 			return nil, err
@@ -403,41 +419,48 @@ func passphrase(file string) (string, error) {
 	return os.Getenv(passphraseEnv), nil
 }
 
-func certsRestore(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("certs restore", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data", defaultDataDir(), "data directory to restore into")
-	identity := fs.String("identity", "", "file of age identities (AGE-SECRET-KEY-...) to decrypt with")
-	passFile := fs.String("passphrase-file", "", "file whose first line is the passphrase (or set "+passphraseEnv+")")
-	force := fs.Bool("force", false, "overwrite files whose content differs")
-	// The file may come before, between or after the flags.
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files, args = append(files, fs.Arg(0)), fs.Args()[1:]
+func newCertsRestoreCmd() *cobra.Command {
+	var data, identity, passFile string
+	var force bool
+	c := &cobra.Command{
+		Use:   "restore FILE [flags]",
+		Short: "Restore a backup into the data directory (nothing is written unless all of it is valid)",
+		Long: `restore decrypts and checks the whole backup before writing anything, and refuses to overwrite a
+file whose content differs unless --force is given. Start or restart serve afterwards.`,
+		Example: `  portcullis certs restore backup.age --identity key.txt --data /var/lib/portcullis`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{"certs restore takes one backup file"}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return certsRestore(args[0], data, identity, passFile, force, cmd.OutOrStdout())
+		},
 	}
-	if len(files) != 1 {
-		return usageError{"certs restore takes one backup file\n\n" + certsUsage}
-	}
-	file := files[0]
+	f := c.Flags()
+	f.StringVar(&data, "data", datadir.Default().String(), "data directory to restore into")
+	f.StringVar(&identity, "identity", "", "file of age identities (AGE-SECRET-KEY-...) to decrypt with")
+	f.StringVar(&passFile, "passphrase-file", "", "file whose first line is the passphrase (or set "+passphraseEnv+")")
+	f.BoolVar(&force, "force", false, "overwrite files whose content differs")
+	c.MarkFlagDirname("data")
+	return c
+}
+
+func certsRestore(file, dataDir, identity, passFile string, force bool, stdout io.Writer) error {
 	var ids []age.Identity
-	if *identity != "" {
-		f, err := os.Open(*identity)
+	if identity != "" {
+		f, err := os.Open(identity)
 		if err != nil {
 			return err
 		}
 		ids, err = backup.ParseIdentities(f)
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("%s: %w", *identity, err)
+			return fmt.Errorf("%s: %w", identity, err)
 		}
 	}
-	pass, err := passphrase(*passFile)
+	pass, err := passphrase(passFile)
 	if err != nil {
 		return err
 	}
@@ -456,16 +479,16 @@ func certsRestore(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	m, err := backup.Restore(f, *dataDir, backup.RestoreOptions{Identities: ids, Force: *force})
+	m, err := backup.Restore(f, dataDir, backup.RestoreOptions{Identities: ids, Force: force})
 	var conflict *backup.ConflictError
 	if errors.As(err, &conflict) {
 		return fmt.Errorf("restore: %d existing file(s) in %s differ from the backup, nothing was restored (--force overwrites them): %s",
-			len(conflict.Paths), *dataDir, strings.Join(conflict.Paths, ", "))
+			len(conflict.Paths), dataDir, strings.Join(conflict.Paths, ", "))
 	}
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	fmt.Fprintf(stdout, "restored %d files into %s (backup of %s); start or restart portcullis serve to use them\n",
-		len(m.Files), *dataDir, m.Created.UTC().Format(time.RFC3339))
+		len(m.Files), dataDir, m.Created.UTC().Format(time.RFC3339))
 	return nil
 }

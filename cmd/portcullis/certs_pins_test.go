@@ -8,11 +8,11 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/internal/testutil"
 	"github.com/portcullis/portcullis/spki"
 )
@@ -68,7 +68,7 @@ func TestCertsListPins(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &rows); err != nil {
 		t.Fatal(err)
 	}
-	localRoot := readPEM(t, filepath.Join(data, "ca", "root.pem"))
+	localRoot := readPEM(t, datadir.Dir(data).Root())
 	want := map[string][]spki.Key{
 		"local": {{Role: spki.Leaf, Subject: "CN=localhost,O=portcullis local certificate"}, {Role: spki.Root, Pin: pinOf(t, localRoot)}},
 		"files": {{Role: spki.Leaf, Subject: "CN=files.example.com", Pin: pinOf(t, readPEM(t, certFile))}, {Role: spki.Root, Subject: "CN=Throwaway Test CA", Pin: "sha256/" + tca.SPKIHash()}},

@@ -14,6 +14,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/portcullis/portcullis/certs"
+	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/internal/testutil"
 )
 
@@ -34,7 +36,7 @@ func setNow(t *testing.T, at time.Time) {
 // description.
 func localLeaf(t *testing.T, data string, names ...string) certs.Info {
 	t.Helper()
-	ca, err := certs.OpenLocalCA(filepath.Join(data, "ca"), certs.LocalCAOptions{Logger: slog.New(slog.DiscardHandler)})
+	ca, err := certs.OpenLocalCA(datadir.Dir(data).CA(), certs.LocalCAOptions{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,6 +188,27 @@ func TestCertsListDataDir(t *testing.T) {
 	}
 }
 
+// TestCertsListMissingFile: a site's certificate file that is not there
+// is said to be missing, under its source, not "no certificate yet" as
+// for a certificate portcullis has still to issue.
+func TestCertsListMissingFile(t *testing.T) {
+	gone := filepath.Join(t.TempDir(), "gone.pem")
+	cfg := writeConfig(t, fmt.Sprintf(filesSite, gone, gone+"-key"))
+	code, out, errs := runCLI(t, "certs", "list", "--config", cfg, "--data", t.TempDir(), "--format", "json")
+	var rows []jsonRow
+	want := "certificate file " + gone + " is missing"
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || code != 0 || len(rows) != 1 || rows[0].Source != "files" || rows[0].Problem != want {
+		t.Fatalf("exit %d, %v\n%s%s", code, err, out, errs)
+	}
+	_, out, _ = runCLI(t, "certs", "list", "--config", cfg, "--data", t.TempDir())
+	if f := strings.Fields(strings.Split(out, "\n")[1]); len(f) < 2 || f[1] != "files" || !strings.Contains(out, want) {
+		t.Errorf("text row:\n%s", out)
+	}
+	if code, out, errs := runCLI(t, "certs", "check", "--config", cfg, "--data", t.TempDir()); code != 1 || !strings.Contains(out, want) {
+		t.Errorf("certs check: exit %d\n%s%s", code, out, errs)
+	}
+}
+
 func TestCertsCheck(t *testing.T) {
 	t0 := time.Now().Truncate(time.Second)
 	data := t.TempDir()
@@ -211,20 +234,20 @@ func TestCertsCheck(t *testing.T) {
 		{"all valid", "local+files", t0, []string{"--warn", "14d"}, 0,
 			// The 7-day local leaf is within 14d of expiry, but renewed long before.
 			[]string{"all 2 certificates valid for more than 14d", "1 short-lived"}, nil},
-		{"default window", "files", t0, nil, 0, []string{"all 1 certificates valid for more than 14d\n"}, nil},
+		{"default window", "files", t0, nil, 0, []string{"the 1 certificate valid for more than 14d\n"}, nil},
 		{"within the window", "files", t0.Add(20 * day), []string{"--warn", "14d"}, 1,
 			[]string{"files.example.com", "expires within 14d"}, []string{"1 of 1 certificates need attention"}},
 		{"outside a shorter window", "files", t0.Add(20 * day), []string{"--warn", "7d"}, 0,
-			[]string{"all 1 certificates valid for more than 7d"}, nil},
+			[]string{"the 1 certificate valid for more than 7d"}, nil},
 		{"hours", "files", t0.Add(29 * day), []string{"--warn=36h"}, 1, []string{"expires within 36h"}, nil},
 		{"expired", "files", t0.Add(31 * day), []string{"--warn", "1d"}, 1, []string{"expired"}, nil},
 		{"missing", "with acme", t0, nil, 1,
 			[]string{"acme.example.com", "no certificate yet"}, []string{"1 of 3 certificates need attention"}},
 		{"renewal overdue", "local", local.RenewAt.Add(time.Hour), nil, 1, []string{"not renewed on schedule"}, nil},
 		{"local expired", "local", local.NotAfter.Add(time.Second), nil, 1, []string{"expired"}, nil},
-		{"bad --warn", "files", t0, []string{"--warn", "2x"}, 2, nil, []string{"flag -warn", "not a duration"}},
+		{"bad --warn", "files", t0, []string{"--warn", "2x"}, 2, nil, []string{"flag --warn", "not a duration"}},
 		{"zero --warn", "files", t0, []string{"--warn", "0"}, 2, nil, []string{"must be positive"}},
-		{"negative --warn", "files", t0, []string{"--warn", "-1d"}, 2, nil, []string{"flag -warn", "negative"}},
+		{"negative --warn", "files", t0, []string{"--warn", "-1d"}, 2, nil, []string{"flag --warn", "negative"}},
 		{"--format is list's", "files", t0, []string{"--format", "json"}, 2, nil, []string{"format"}},
 		{"argument", "files", t0, []string{"extra"}, 2, nil, []string{"no arguments"}},
 	}
@@ -503,6 +526,7 @@ func TestCertsBackupErrors(t *testing.T) {
 	recipient, identity := ageKeys(t)
 	pass := writeSecret(t, "pass", "correct horse battery staple\n")
 	empty := writeSecret(t, "empty", "\n")
+	short := writeSecret(t, "short", strings.Repeat("x", config.MinBackupPassphrase-1)+"\n")
 	existing := writeSecret(t, "backup.age", "the only good backup")
 	fresh := func() string { return filepath.Join(t.TempDir(), "backup.age") }
 	tests := []struct {
@@ -519,6 +543,8 @@ func TestCertsBackupErrors(t *testing.T) {
 		{"missing recipients file", []string{"--out", fresh(), "--data", data, "--recipients-file", filepath.Join(t.TempDir(), "nope")}, 1, "nope"},
 		{"passphrase and recipient", []string{"--out", fresh(), "--data", data, "--recipient", recipient, "--passphrase-file", pass}, 2, "exclusive"},
 		{"empty passphrase", []string{"--out", fresh(), "--data", data, "--passphrase-file", empty}, 1, "empty passphrase"},
+		// The minimum of the configuration's [backup] passphrase.
+		{"short passphrase", []string{"--out", fresh(), "--data", data, "--passphrase-file", short}, 2, "the passphrase is shorter than 12 characters"},
 		{"no data", []string{"--out", fresh(), "--data", filepath.Join(t.TempDir(), "typo"), "--recipient", recipient}, 1, "nothing to back up"},
 	}
 	for _, tt := range tests {

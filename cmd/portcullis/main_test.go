@@ -12,8 +12,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/internal/testutil"
 )
+
+// signalSelf sends sig to this test process, where a serve started with
+// run catches it.
+func signalSelf(sig os.Signal) error {
+	p, err := os.FindProcess(os.Getpid())
+	if err != nil {
+		return err
+	}
+	return p.Signal(sig)
+}
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -151,7 +162,7 @@ func TestCheckStrictAndJSON(t *testing.T) {
 // The one-site mode fronts an arbitrary app: it must not inherit the demo
 // site's strict CSP, which would block that app's inline scripts.
 func TestOneSiteHasNoDemoPolicy(t *testing.T) {
-	cfg, err := oneSite("app.example.com", "http://127.0.0.1:8000", "app.pem", "app-key.pem")
+	cfg, err := oneSite(siteFlags{hosts: []string{"app.example.com"}, to: "http://127.0.0.1:8000", cert: "app.pem", key: "app-key.pem", policy: policyDefault})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,15 +170,16 @@ func TestOneSiteHasNoDemoPolicy(t *testing.T) {
 	if s.Policy.CSP.Policy != nil || s.Upstream != "http://127.0.0.1:8000" || s.Cert.Source != "files" || s.Hosts[0] != "app.example.com" {
 		t.Fatalf("one-site config %+v", s)
 	}
-	if _, err := oneSite("app.example.com", "", "", ""); err == nil {
+	if _, err := oneSite(siteFlags{hosts: []string{"app.example.com"}, policy: policyDefault}); err == nil {
 		t.Fatal("--host without --to accepted")
 	}
 }
 
 // TestServeLifecycle runs `portcullis serve` on its embedded default, then
-// `portcullis reload` (SIGHUP to the pid in the pid file: this very test
-// process, where serve's signal handler catches it), then SIGTERM, which
-// must end serve gracefully with status 0 and remove the pid file.
+// `portcullis reload` (through the control socket), then SIGHUP (to this
+// very test process, where serve's signal handler catches it), then
+// SIGTERM, which must end serve gracefully with status 0 and remove the
+// pid file and the control socket.
 func TestServeLifecycle(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "not", "yet") // serve creates it
 	var out, errs testutil.Buffer
@@ -175,7 +187,7 @@ func TestServeLifecycle(t *testing.T) {
 	go func() {
 		done <- run([]string{"serve", "--data", data, "--https", "127.0.0.1:0", "--http", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--log", "json"}, &out, &errs)
 	}()
-	pidPath := filepath.Join(data, pidFile)
+	pidPath := datadir.Dir(data).PID()
 	testutil.Eventually(t, 15*time.Second, "pid file", func() bool { _, err := os.Stat(pidPath); return err == nil })
 	testutil.Eventually(t, 15*time.Second, "banner", func() bool { return strings.Contains(out.String(), "health: http://") })
 
@@ -191,7 +203,7 @@ func TestServeLifecycle(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("%s: %d", url, resp.StatusCode)
 	}
-	if !strings.Contains(banner, filepath.Join(data, "ca", "root.pem")) {
+	if !strings.Contains(banner, datadir.Dir(data).Root()) {
 		t.Errorf("banner does not say where the local CA root is:\n%s", banner)
 	}
 
@@ -200,19 +212,27 @@ func TestServeLifecycle(t *testing.T) {
 	httpsURL := strings.Fields(banner[strings.Index(banner, "https://localhost:"):])[0]
 	_, httpPort, _ := strings.Cut(strings.TrimPrefix(url, "http://"), ":")
 	httpPort, _, _ = strings.Cut(httpPort, "/")
-	code, auditOut, auditErr := runCLI(t, "audit", "--ca", filepath.Join(data, "ca", "root.pem"), "--http-port", httpPort,
+	code, auditOut, auditErr := runCLI(t, "audit", "--ca", datadir.Dir(data).Root(), "--http-port", httpPort,
 		"--fail-under", "A+", httpsURL)
 	if code != 0 || !strings.Contains(auditOut, "grade A+") || !strings.Contains(auditOut, "hsts.local-host") ||
 		strings.Contains(auditOut, "[low]") || strings.Contains(auditOut, "[medium]") || strings.Contains(auditOut, "[high]") {
 		t.Errorf("audit of the zero-config default: exit %d\n%s\n%s", code, auditOut, auditErr)
 	}
 
-	if code, o, e := runCLI(t, "reload", "--data", data); code != 0 || !strings.Contains(o, "SIGHUP") {
+	if !strings.Contains(banner, "listening on 127.0.0.1:") || !strings.Contains(banner, "this machine only") {
+		t.Errorf("banner does not say it listens on loopback only:\n%s", banner)
+	}
+
+	if code, o, e := runCLI(t, "reload", "--data", data); code != 0 || o != "reloaded: 1 site served (portcullis serve on "+data+")\n" {
 		t.Fatalf("reload: %d %s %s", code, o, e)
 	}
 	testutil.Eventually(t, 15*time.Second, "reload logged", func() bool { return strings.Contains(errs.String(), "configuration reloaded") })
+	if err := signalSelf(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 15*time.Second, "SIGHUP reload logged", func() bool { return strings.Count(errs.String(), "configuration reloaded") == 2 })
 
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+	if err := signalSelf(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -225,6 +245,13 @@ func TestServeLifecycle(t *testing.T) {
 	}
 	if _, err := os.Stat(pidPath); !os.IsNotExist(err) {
 		t.Errorf("pid file left behind")
+	}
+	if _, err := os.Stat(datadir.Dir(data).Socket()); !os.IsNotExist(err) {
+		t.Errorf("control socket left behind")
+	}
+	// Durations are logged as Go writes them, in JSON too.
+	if !strings.Contains(errs.String(), `"msg":"shutting down","signal":"terminated","timeout":"30s"`) {
+		t.Errorf("the shutdown line does not log its timeout as \"30s\":\n%s", errs.String())
 	}
 	if code, _, e := runCLI(t, "ca", "path", "--data", data); code != 0 || e != "" {
 		t.Errorf("ca path: %d %s", code, e)
