@@ -242,7 +242,9 @@ func (p Policy) merge(o Policy) Policy {
 type problem struct{ key, msg string }
 
 // ShieldOptions returns the shield options of site s: Defaults overridden
-// by the site's policy, with the site's hosts and trusted proxies. The
+// by the site's policy, with the site's hosts and trusted proxies, and
+// the report collector's path as CSP report URI when [reports] is on and
+// the policy names none. The
 // caller adds what the file does not hold (Logger, OnEvent, Now, the
 // redirect port when it is not 443) and calls shield.New. The error, for
 // a configuration that did not pass Validate, names the bad keys.
@@ -258,6 +260,11 @@ func (c *Config) ShieldOptions(s *Site) (shield.Options, error) {
 	}
 	o.Hosts = s.Hosts
 	o.TrustedProxies = s.TrustedProxies
+	// With the collector on, browsers report to it unless the policy
+	// names a report URI of its own ("" for none).
+	if c.Reports.Enabled && p.CSP.ReportURI == nil && !o.CSP.Disable {
+		o.CSP.ReportURI = c.Reports.Path
+	}
 	return o, nil
 }
 

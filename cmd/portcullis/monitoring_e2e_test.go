@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,5 +168,88 @@ func TestAuditConfig(t *testing.T) {
 	os.WriteFile(bad, []byte("[[site]]\nbogus = 1\n"), 0o644)
 	if code, _, errs := e2e.Run(t, "audit", "https://localhost:"+port+"/", "--config", bad); code != 2 || !strings.Contains(errs, "bad.toml:2") {
 		t.Errorf("bad --config: exit %d, %s", code, errs)
+	}
+}
+
+// TestZeroConfigMonitoring is issue 14's "done means": `portcullis serve`
+// with no configuration and an admin listener accepts a CSP report and a
+// Reporting API report on the demo site, refuses junk and a 2 MB body,
+// and /metrics counts the reports, a refused Host and the requests.
+func TestZeroConfigMonitoring(t *testing.T) {
+	t.Parallel()
+	lo := netip.MustParseAddr("127.0.0.1")
+	https, plain, admin := e2e.FreeAddr(t, lo), e2e.FreeAddr(t, lo), e2e.FreeAddr(t, lo)
+	data := datadir.Dir(filepath.Join(t.TempDir(), "data"))
+	startServe(t, "--data", data.String(), "--https", https, "--http", plain, "--admin", admin)
+	chain, err := certs.ReadChain(data.Root())
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(chain[0])
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}, Timeout: 10 * time.Second}
+	_, port, _ := strings.Cut(https, ":")
+	collector := "https://localhost:" + port + "/_portcullis/reports"
+	post := func(ctype, body string) int {
+		t.Helper()
+		resp, err := client.Post(collector, ctype, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, tt := range []struct {
+		name, ctype, body string
+		want              int
+	}{
+		{"CSP report", "application/csp-report",
+			`{"csp-report":{"document-uri":"https://localhost/","violated-directive":"img-src","effective-directive":"img-src","blocked-uri":"https://cdn.example/a.png","original-policy":"img-src 'self'","disposition":"enforce"}}`, 204},
+		{"Reporting API report", "application/reports+json",
+			`[{"type":"csp-violation","age":1,"url":"https://localhost/login","user_agent":"test","body":{"documentURL":"https://localhost/login","blockedURL":"inline","effectiveDirective":"script-src-elem","originalPolicy":"script-src 'self'","disposition":"enforce","statusCode":200}}]`, 204},
+		{"junk", "application/csp-report", "this is not JSON", 400},
+		{"2 MB", "application/reports+json", strings.Repeat("[", 2<<20), 413},
+	} {
+		if got := post(tt.ctype, tt.body); got != tt.want {
+			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
+		}
+	}
+	// A Host no site serves.
+	req, _ := http.NewRequest("GET", "http://"+plain+"/", nil)
+	req.Host = "evil.example"
+	if resp, err := http.DefaultTransport.RoundTrip(req); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+
+	var scrape string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + admin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		scrape = string(b)
+		if strings.Contains(scrape, `portcullis_csp_reports_total{directive="script-src-elem"`) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, want := range []string{
+		`portcullis_csp_reports_total{directive="img-src",site="localhost"} 1`,
+		`portcullis_csp_reports_total{directive="script-src-elem",site="localhost"} 1`,
+		`portcullis_security_events_total{kind="host.rejected",severity="low",site=""}`,
+		`portcullis_http_requests_total{code="204",method="POST",site="localhost"} 2`,
+	} {
+		if !strings.Contains(scrape, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("/metrics:\n%s", scrape)
 	}
 }
