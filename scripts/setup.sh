@@ -25,8 +25,10 @@ fi
 # maintainer scripts); ca-certificates, whose update-ca-certificates the
 # truststore tests run on a sandbox; prometheus, for promtool (the
 # monitoring tests check the alerting rules and a live scrape with it; its
-# service is not needed). Installed only when missing.
-DEBIAN_PACKAGES=(openssl python3-django gunicorn chromium libnss3-tools systemd shellcheck ca-certificates prometheus)
+# service is not needed); redis-server, which the cluster tests start on
+# their own unix sockets (its service is not needed either). Installed
+# only when missing.
+DEBIAN_PACKAGES=(openssl python3-django gunicorn chromium libnss3-tools systemd shellcheck ca-certificates prometheus redis-server)
 missing=()
 if command -v dpkg-query >/dev/null; then
   for p in "${DEBIAN_PACKAGES[@]}"; do
