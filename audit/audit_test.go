@@ -26,7 +26,7 @@ import (
 	"github.com/portcullis/portcullis/internal/testutil"
 	"github.com/portcullis/portcullis/rules"
 	"github.com/portcullis/portcullis/securitytxt"
-	"github.com/portcullis/portcullis/server"
+	"github.com/portcullis/portcullis/server/tlsprofile"
 	"github.com/portcullis/portcullis/shield"
 )
 
@@ -96,7 +96,7 @@ func serveTLS(t testing.TB, host string, crt tls.Certificate, handler func(https
 	httpsPort, httpPort := lnTLS.Addr().(*net.TCPAddr).Port, lnHTTP.Addr().(*net.TCPAddr).Port
 	h := handler(httpsPort)
 	if tc == nil { // portcullis's own TLS profile, as `portcullis serve` runs it
-		tc, err = server.TLSConfig(server.ProfileIntermediate, func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &crt, nil })
+		tc, err = tlsprofile.Config(tlsprofile.Intermediate, func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &crt, nil })
 		if err != nil {
 			t.Fatal(err)
 		}

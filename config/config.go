@@ -2,7 +2,7 @@
 // `portcullis serve` and `portcullis check`: the listeners, the TLS
 // profile, the server limits, the access log, the ACME CA, certificate
 // expiry monitoring, alerts, backups, the event store, the report
-// collector, a default shield policy and the sites (host names, upstream,
+// collector, the self-audits, a default shield policy and the sites (host names, upstream,
 // certificate source, policy overrides).
 //
 // Load reads, parses and validates a file. Every problem is reported, not
@@ -71,6 +71,8 @@ type Config struct {
 	Store Store
 	// Reports configures the collector of browser reports.
 	Reports Reports
+	// Audit configures the server's audits of its own sites.
+	Audit Audit
 	// Defaults is the shield policy every site inherits.
 	Defaults Policy
 	// Sites are the sites served, in file order (the order in which
@@ -91,16 +93,19 @@ type Listen struct {
 	// HTTP is the plain-HTTP listener: health checks, ACME challenges
 	// and the redirect to HTTPS. Default ":8080".
 	HTTP string
-	// Admin is the admin listener (plain HTTP: /metrics for Prometheus,
-	// /healthz). Default DefaultAdmin, on loopback. An address beyond
-	// loopback (see LoopbackAddr) needs AdminToken, and `portcullis
-	// check` warns about it. "" (written "off" in the file) disables it.
+	// Admin is the admin listener: the dashboard and its API (package
+	// dashboard), /metrics for Prometheus, /healthz. Default
+	// DefaultAdmin, on loopback, in plain HTTP. An address beyond
+	// loopback (see LoopbackAddr) needs AdminToken and is served over
+	// TLS only, and `portcullis check` warns about it. "" (written "off"
+	// in the file) disables it.
 	Admin string
 	// AdminToken, when set, is the bearer token every admin request but
-	// /healthz must carry ("Authorization: Bearer <token>"): at least
-	// MinAdminToken characters, letters, digits and -._~+/= only (RFC
-	// 6750's b64token). Usually "${ENV_NAME}". Required when Admin is
-	// not on loopback.
+	// /healthz and the sign-in page must carry ("Authorization: Bearer
+	// <token>", or the session cookie of a browser that posted it to
+	// the sign-in page): at least MinAdminToken characters, letters,
+	// digits and -._~+/= only (RFC 6750's b64token). Usually
+	// "${ENV_NAME}". Required when Admin is not on loopback.
 	AdminToken string
 	// AdminHosts are the host names the admin listener answers besides
 	// localhost and IP literals, which it always answers: any other Host
@@ -470,6 +475,7 @@ func empty() *Config {
 		Backup:    Backup{Interval: 24 * time.Hour, Keep: 7},
 		Store:     defaultStore(),
 		Reports:   defaultReports(),
+		Audit:     defaultAudit(),
 		TLS:       TLS{Profile: ProfileIntermediate},
 		Limits:    DefaultLimits(),
 		AccessLog: AccessLog{Format: LogJSON},

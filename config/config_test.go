@@ -390,12 +390,12 @@ func TestFullRoundTrip(t *testing.T) {
 		!reflect.DeepEqual(app.Cert, CertSource{Source: CertFiles, Cert: "/etc/portcullis/example.com.pem", Key: "/etc/portcullis/example.com-key.pem"}) {
 		t.Errorf("site app = %+v", *app)
 	}
-	if dev.Name != "dev" || dev.Line != 172 || dev.Upstream != "unix:/run/app.sock" || !reflect.DeepEqual(dev.Cert, CertSource{Source: CertLocal}) {
+	if dev.Name != "dev" || dev.Line != 174 || dev.Upstream != "unix:/run/app.sock" || !reflect.DeepEqual(dev.Cert, CertSource{Source: CertLocal}) {
 		t.Errorf("site dev = %+v", *dev)
 	}
 	wantCert := CertSource{Source: CertACME, OnDemand: true, Ask: "http://127.0.0.1:8100/may-i-have-a-certificate",
 		Allow: []string{"shop.example.net", "blog.example.org"}}
-	if tenants.Name != "tenants" || tenants.Line != 194 || !reflect.DeepEqual(tenants.Hosts, []string{"*"}) || !reflect.DeepEqual(tenants.Cert, wantCert) {
+	if tenants.Name != "tenants" || tenants.Line != 196 || !reflect.DeepEqual(tenants.Hosts, []string{"*"}) || !reflect.DeepEqual(tenants.Cert, wantCert) {
 		t.Errorf("site tenants = %+v", *tenants)
 	}
 
@@ -438,6 +438,7 @@ func TestFullRoundTrip(t *testing.T) {
 	wantApp.Hosts = []string{"example.com", ".example.com"}
 	wantApp.TrustedProxies = []string{"10.0.0.0/8"}
 	wantApp.Redirect.Host = "example.com"
+	wantApp.CSP.Learn, wantApp.CSP.LearnSample = true, 0.05
 	wantApp.CORS = shield.CORS{
 		Origins:       []string{"https://app.example.net", "https://*.partner.example"},
 		Methods:       []string{"GET", "POST", "PUT"},

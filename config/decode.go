@@ -574,6 +574,9 @@ func (d *decoder) config(c *Config, raw map[string]any) {
 	if t := root.table("reports"); t != nil {
 		d.reports(&c.Reports, t)
 	}
+	if t := root.table("audit"); t != nil {
+		d.audit(&c.Audit, t)
+	}
 	if t := root.table("defaults"); t != nil {
 		c.Defaults = t.policy()
 		t.close()
@@ -737,6 +740,8 @@ func (t *table) policy() Policy {
 			ReportURI:               c.str("report_uri"),
 			UpgradeInsecureRequests: c.boolean("upgrade_insecure_requests"),
 			OnConflict:              c.str("on_conflict"),
+			Learn:                   c.boolean("learn"),
+			LearnSample:             c.float("learn_sample"),
 		}
 		c.close()
 	}

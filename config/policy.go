@@ -84,6 +84,10 @@ type CSP struct {
 	ReportURI               *string  // report_uri: "" for none
 	UpgradeInsecureRequests *bool    // upgrade_insecure_requests
 	OnConflict              *string  // on_conflict: keep-app (default), override or combine
+	// Learn sends shield's strict candidate policy report-only on a
+	// sample of HTML responses, for `portcullis csp suggest`.
+	Learn       *bool    // learn: default false
+	LearnSample *float64 // learn_sample: 0 < f <= 1, default shield.DefaultLearnSample
 }
 
 // PermissionsPolicy is shield.PermissionsPolicy (TOML permissions_policy,
@@ -197,6 +201,8 @@ func (p Policy) merge(o Policy) Policy {
 			ReportURI:               pick(p.CSP.ReportURI, o.CSP.ReportURI),
 			UpgradeInsecureRequests: pick(p.CSP.UpgradeInsecureRequests, o.CSP.UpgradeInsecureRequests),
 			OnConflict:              pick(p.CSP.OnConflict, o.CSP.OnConflict),
+			Learn:                   pick(p.CSP.Learn, o.CSP.Learn),
+			LearnSample:             pick(p.CSP.LearnSample, o.CSP.LearnSample),
 		},
 		PermissionsPolicy: PermissionsPolicy{
 			Policy:     pick(p.PermissionsPolicy.Policy, o.PermissionsPolicy.Policy),
@@ -399,6 +405,14 @@ func (p *Policy) options() (shield.Options, []problem) {
 		ReportURI:               val(p.CSP.ReportURI),
 		UpgradeInsecureRequests: val(p.CSP.UpgradeInsecureRequests),
 		OnConflict:              conflict("csp.on_conflict", p.CSP.OnConflict, true),
+		Learn:                   val(p.CSP.Learn),
+	}
+	if v := p.CSP.LearnSample; v != nil {
+		if !(*v > 0 && *v <= 1) {
+			bad("csp.learn_sample", "%g is not between 0 and 1: it is the fraction of HTML responses that carry the learning policy (e.g. 0.1; 1.0 for all)", *v)
+		} else {
+			o.CSP.LearnSample = *v
+		}
 	}
 
 	o.PermissionsPolicy.OnConflict = conflict("permissions_policy.on_conflict", p.PermissionsPolicy.OnConflict, false)

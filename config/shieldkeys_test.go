@@ -72,6 +72,8 @@ func badShieldOptions() map[string]shield.Options {
 		"CSP.ReportOnly":                   bad(func(o *shield.Options) { o.CSP.ReportOnly = &noDirectives }),
 		"CSP.ReportURI":                    bad(func(o *shield.Options) { o.CSP.ReportURI = "https://reports.example.com/ csp" }),
 		"CSP.Nonce":                        bad(func(o *shield.Options) { o.CSP.Nonce, o.CSP.Policy = true, &imgOnly }),
+		"CSP.Learn":                        bad(func(o *shield.Options) { o.CSP.Learn = true }),
+		"CSP.LearnSample":                  bad(func(o *shield.Options) { o.CSP.LearnSample = 2 }),
 		"PermissionsPolicy.Policy":         bad(func(o *shield.Options) { o.PermissionsPolicy.Policy = &badFeature }),
 		"PermissionsPolicy.OnConflict":     bad(func(o *shield.Options) { o.PermissionsPolicy.OnConflict = shield.Combine }),
 		"CORS.Origins":                     bad(func(o *shield.Options) { o.CORS.Origins = []string{"null"} }),

@@ -145,6 +145,7 @@ func (v *validator) top() {
 	v.backup()
 	v.store()
 	v.reports()
+	v.audit()
 }
 
 // listen checks the listener addresses, that no two of them would bind
@@ -625,6 +626,8 @@ var shieldKeys = map[string]string{
 	"CSP.ReportOnly":                               "csp.report_only",
 	"CSP.ReportURI":                                "csp.report_uri",
 	"CSP.Nonce":                                    "csp.nonce",
+	"CSP.Learn":                                    "csp.learn",
+	"CSP.LearnSample":                              "csp.learn_sample",
 	"PermissionsPolicy.Policy":                     "permissions_policy.policy",
 	"PermissionsPolicy.OnConflict":                 "permissions_policy.on_conflict",
 	"CORS.Origins":                                 "cors.origins",

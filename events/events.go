@@ -3,8 +3,8 @@
 // methods, upgrades, cookie problems), what the proxy could not do
 // (upstream failures and timeouts), refused TLS handshakes, certificates
 // (obtained, renewed, failing, expiring, expired), operations (reloads,
-// backups) and reports browsers sent (CSP and other Reporting API
-// violations). Every source emits an Event into a Bus; sinks (the log,
+// backups), the server's audits of its own sites, and reports browsers
+// sent (CSP and other Reporting API violations). Every source emits an Event into a Bus; sinks (the log,
 // metrics, the webhook of package alert, the store) subscribe to it, each
 // behind the decorators it needs (MinSeverity, Filter, Dedup, RateLimit).
 //
@@ -123,6 +123,21 @@ const (
 	ReportRefused = "report.refused"
 )
 
+// Event types: the server's audits of its own sites (package selfaudit),
+// through its own listeners, as a visitor gets them.
+const (
+	// AuditCompleted: a site was audited (Reason is the grade's letter,
+	// "" when nothing could be audited; Error the probes that failed).
+	AuditCompleted = "audit.completed"
+	// AuditGradeDropped: a site's grade is worse than at its previous
+	// audit (Reason "A+ → B"; the message gives both grades and scores).
+	AuditGradeDropped = "audit.grade_dropped"
+	// AuditFindingNew: an audit found what the site's previous audit did
+	// not, at or above [audit] alert_on: the finding's rule (Rule) and
+	// severity.
+	AuditFindingNew = "audit.finding_new"
+)
+
 // AlertFired is the event an alert rule raises when its threshold is
 // crossed (package alert): Rule names the rule, Message gives the count,
 // Client or Site the group counted. Rules send it to their own sink,
@@ -131,6 +146,7 @@ const AlertFired = "alert.fired"
 
 // types are the event types sources emit onto a Bus, sorted.
 var types = []string{
+	AuditCompleted, AuditFindingNew, AuditGradeDropped,
 	BackupDone, BackupFailed,
 	CertExpired, CertExpiring, CertObtainFailed, CertObtained, CertRenewalFailed, CertRenewed,
 	ConfigReloadFailed, ConfigReloaded,

@@ -39,6 +39,9 @@ var (
 // an events.Sink: subscribe it to the bus that carries every certificate
 // event.
 func (m *Monitor) Observe(e events.Event) {
+	if !strings.HasPrefix(e.Type, "cert.") {
+		return // the bus carries every kind of event; this counts certificates'
+	}
 	m.mu.Lock()
 	m.counts[e.Type]++
 	m.mu.Unlock()

@@ -91,7 +91,6 @@ portcullis_certificate_events_total{type="cert.obtain_failed"} 0
 portcullis_certificate_events_total{type="cert.obtained"} 0
 portcullis_certificate_events_total{type="cert.renewal_failed"} 0
 portcullis_certificate_events_total{type="cert.renewed"} 1
-portcullis_certificate_events_total{type="server.reloaded"} 3
 ` + lastCheckHead + `portcullis_certificate_expiry_last_check_timestamp_seconds 1795392000.5
 `
 
@@ -119,14 +118,15 @@ portcullis_certificate_events_total{type="cert.renewed"} 0
 			name:    "switching certificates: the later expiry wins",
 			served:  switching(),
 			check:   true, // emits cert.expiring for 0a (10 days left); 1c's 30 days left is beyond half its 52-day life: no event
-			observe: []string{events.CertRenewed, "server.reloaded", "server.reloaded", "server.reloaded"},
+			// The bus carries other events too: only certificates' count.
+			observe: []string{events.CertRenewed, events.ConfigReloaded, events.HostRejected, events.AuditCompleted},
 			want:    switchingWant,
 		},
 		{
 			name:    "same, listed in the reverse order",
 			served:  reversed(switching()),
 			check:   true,
-			observe: []string{events.CertRenewed, "server.reloaded", "server.reloaded", "server.reloaded"},
+			observe: []string{events.CertRenewed, events.ConfigReloaded, events.HostRejected, events.AuditCompleted},
 			want:    switchingWant,
 		},
 		{

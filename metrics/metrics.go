@@ -1,6 +1,7 @@
 // Package metrics counts what portcullis serves, for Prometheus: requests
 // by site, status and method, their latency, upstream errors, TLS
-// handshakes, security events, CSP reports, reloads and backups.
+// handshakes, security events, CSP reports, reloads, backups, and the
+// server's audits of its own sites.
 //
 // Every label value comes from the configuration or from a fixed list,
 // never from what a client sends: a site label is a configured site name
@@ -19,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -83,6 +85,11 @@ type Metrics struct {
 	backups    *prometheus.CounterVec
 	dropped    *prometheus.Desc
 
+	auditGrade    *prometheus.GaugeVec // score, by site
+	auditLetter   *prometheus.GaugeVec // the letter as a number, by site
+	auditFindings *prometheus.GaugeVec // by site and severity
+	auditLast     *prometheus.GaugeVec // by site
+
 	// hs holds the handshake counters, by version (index into
 	// handshakeVersions, then one for any other) and result.
 	hs [6][6]prometheus.Counter
@@ -137,6 +144,22 @@ func New() *Metrics {
 			Name: "portcullis_backups_total",
 			Help: "Scheduled backups of the certificate state, by result (ok, failed).",
 		}, []string{"result"}),
+		auditGrade: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "portcullis_audit_grade",
+			Help: "The score (0 to 100) of the latest audit of each site by the server itself, through its own listeners; absent until a site is audited, -1 when nothing could be audited.",
+		}, []string{"site"}),
+		auditLetter: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "portcullis_audit_grade_letter",
+			Help: "The letter of the latest self-audit of each site as a number: 6 A+, 5 A, 4 B, 3 C, 2 D, 1 F, 0 not audited.",
+		}, []string{"site"}),
+		auditFindings: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "portcullis_audit_findings",
+			Help: "The findings of the latest self-audit of each site, by severity (info, low, medium, high, critical; every severity present).",
+		}, []string{"site", "severity"}),
+		auditLast: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "portcullis_audit_last_timestamp_seconds",
+			Help: "When the latest self-audit of each site ended, Unix seconds.",
+		}, []string{"site"}),
 		dropped: prometheus.NewDesc("portcullis_events_dropped_total",
 			"Events a sink did not deliver, by stage (the sink and why: a rate limit, a full or closed queue).",
 			[]string{"stage"}, nil),
@@ -159,7 +182,8 @@ func New() *Metrics {
 }
 
 func (m *Metrics) vecs() []prometheus.Collector {
-	return []prometheus.Collector{m.requests, m.duration, m.upstream, m.handshakes, m.security, m.csp, m.reloads, m.backups}
+	return []prometheus.Collector{m.requests, m.duration, m.upstream, m.handshakes, m.security, m.csp, m.reloads, m.backups,
+		m.auditGrade, m.auditLetter, m.auditFindings, m.auditLast}
 }
 
 // Describe sends the descriptors of every metric.
@@ -269,10 +293,47 @@ func (m *Metrics) Retain(names []string) {
 		}
 		delete(m.sites, name)
 		l := prometheus.Labels{"site": name}
-		for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{m.requests, m.duration, m.upstream, m.security, m.csp} {
+		for _, v := range []interface{ DeletePartialMatch(prometheus.Labels) int }{m.requests, m.duration, m.upstream, m.security, m.csp,
+			m.auditGrade, m.auditLetter, m.auditFindings, m.auditLast} {
 			v.DeletePartialMatch(l)
 		}
 	}
+}
+
+// Audit is the outcome of a site's audit, for Audited.
+type Audit struct {
+	// Site is the configured site audited.
+	Site string
+	// Letter is the grade, "A+" to "F"; "" when nothing could be audited.
+	Letter string
+	// Score is the grade's score, 0 to 100.
+	Score int
+	// Findings counts the findings by severity (index: events.Severity).
+	Findings [5]int
+	// Time is when the audit ended.
+	Time time.Time
+}
+
+// auditLetters are the letters, worst first: the value of
+// portcullis_audit_grade_letter is the index + 1, 0 for none.
+var auditLetters = []string{"F", "D", "C", "B", "A", "A+"}
+
+// Audited sets the audit gauges of a site to its latest audit:
+// portcullis_audit_grade (the score, -1 when not audited),
+// portcullis_audit_grade_letter, portcullis_audit_findings by severity
+// and portcullis_audit_last_timestamp_seconds.
+func (m *Metrics) Audited(a Audit) {
+	site := m.site(a.Site)
+	score := float64(a.Score)
+	if a.Letter == "" {
+		score = -1
+	}
+	m.auditGrade.WithLabelValues(site).Set(score)
+	m.auditLetter.WithLabelValues(site).Set(float64(slices.Index(auditLetters, a.Letter) + 1))
+	for sev, n := range a.Findings {
+		m.auditFindings.WithLabelValues(site, events.Severity(sev).String()).Set(float64(n))
+	}
+	m.auditLast.WithLabelValues(site).Set(float64(a.Time.UnixNano()) / 1e9)
 }
 
 // Directive normalizes the violated directive of a CSP report to a label

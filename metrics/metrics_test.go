@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	promtest "github.com/prometheus/client_golang/prometheus/testutil"
@@ -291,4 +292,53 @@ func histogramCount(t *testing.T, m *Metrics, site string) uint64 {
 		}
 	}
 	return 0
+}
+
+// TestAudited: a site's audit gauges hold its latest audit; a site
+// removed by a reload loses them.
+func TestAudited(t *testing.T) {
+	m := New()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 500e6, time.UTC)
+	m.Audited(Audit{Site: "app", Letter: "A+", Score: 100, Findings: [5]int{2, 0, 0, 0, 0}, Time: at.Add(-time.Hour)})
+	m.Audited(Audit{Site: "app", Letter: "B", Score: 86, Findings: [5]int{2, 1, 1, 0, 0}, Time: at})
+	m.Audited(Audit{Site: "old", Time: at})
+	want := `
+# HELP portcullis_audit_grade_letter The letter of the latest self-audit of each site as a number: 6 A+, 5 A, 4 B, 3 C, 2 D, 1 F, 0 not audited.
+# TYPE portcullis_audit_grade_letter gauge
+portcullis_audit_grade_letter{site="app"} 4
+portcullis_audit_grade_letter{site="old"} 0
+# HELP portcullis_audit_last_timestamp_seconds When the latest self-audit of each site ended, Unix seconds.
+# TYPE portcullis_audit_last_timestamp_seconds gauge
+portcullis_audit_last_timestamp_seconds{site="app"} 1.7723664005e+09
+portcullis_audit_last_timestamp_seconds{site="old"} 1.7723664005e+09
+`
+	if err := promtest.CollectAndCompare(m, strings.NewReader(want), "portcullis_audit_grade_letter", "portcullis_audit_last_timestamp_seconds"); err != nil {
+		t.Error(err)
+	}
+	for _, tc := range []struct {
+		c    prometheus.Collector
+		want float64
+	}{
+		{m.auditGrade.WithLabelValues("app"), 86},
+		{m.auditGrade.WithLabelValues("old"), -1},
+		{m.auditFindings.WithLabelValues("app", "medium"), 1},
+		{m.auditFindings.WithLabelValues("app", "info"), 2},
+		{m.auditFindings.WithLabelValues("app", "critical"), 0},
+	} {
+		if got := promtest.ToFloat64(tc.c); got != tc.want {
+			t.Errorf("got %v, want %v", got, tc.want)
+		}
+	}
+	if n := promtest.CollectAndCount(m, "portcullis_audit_findings"); n != 10 {
+		t.Errorf("%d findings series, want every severity of both sites", n)
+	}
+	m.Retain([]string{"app"})
+	for _, name := range []string{"portcullis_audit_grade", "portcullis_audit_grade_letter", "portcullis_audit_last_timestamp_seconds"} {
+		if n := promtest.CollectAndCount(m, name); n != 1 {
+			t.Errorf("%s: %d series after Retain, want app's", name, n)
+		}
+	}
+	if problems, err := promtest.CollectAndLint(m); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", err, problems)
+	}
 }

@@ -277,6 +277,9 @@ https = "127.0.0.1:0"
 http = "127.0.0.1:0"
 admin = "127.0.0.1:0"
 
+[audit]            # the counts below are this test's requests only
+enabled = false
+
 [[site]]
 name = "app"
 hosts = ["app.localhost"]

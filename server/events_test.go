@@ -25,7 +25,8 @@ import (
 
 // eventsFixture is a running server with two sites on the local CA, "app"
 // in front of a working upstream and "down" in front of a closed port,
-// and scheduled backups; every event it emits is recorded.
+// and scheduled backups, without self-audits; every event it emits is
+// recorded.
 type eventsFixture struct {
 	srv    *Server
 	cfg    *config.Config
@@ -54,6 +55,9 @@ admin = "127.0.0.1:0"
 [backup]
 dir = %q
 recipients = [%q]
+
+[audit]                 # its probes would be events too (audits_test.go)
+enabled = false
 
 [[site]]
 name = "app"

@@ -2,8 +2,7 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -24,8 +23,11 @@ import (
 	"github.com/portcullis/portcullis/alert"
 	"github.com/portcullis/portcullis/backup"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/dashboard"
 	"github.com/portcullis/portcullis/datadir"
+	"github.com/portcullis/portcullis/events"
 	"github.com/portcullis/portcullis/expiry"
+	"github.com/portcullis/portcullis/internal/version"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -45,6 +47,13 @@ type operations struct {
 	cancel  context.CancelFunc // stops the monitor and the backups
 	wg      sync.WaitGroup     // the goroutines cancel stops
 	reg     *prometheus.Registry
+	audits  *audits // the self-audits; nil when [audit] is off (audits.go)
+
+	auth *dashboard.Auth // listen.admin_token: bearers and signed-in browsers; nil without one
+	dash *dashboard.Dashboard
+	// adminTLS is the admin listener's TLS configuration when it is
+	// bound beyond loopback; nil on loopback, where it speaks plain HTTP.
+	adminTLS *tls.Config
 }
 
 // MetricsPath is where the admin listener serves Prometheus metrics.
@@ -106,6 +115,11 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 	op.queue = store.NewQueue(op.store, store.QueueOptions{OnError: warn("write")})
 	s.bus.Subscribe(op.queue.Event)
 	s.metrics.CountDropped("store.queue", func() uint64 { st := op.queue.Stats(); return st.Dropped + st.Failed })
+	if cfg.Audit.Enabled {
+		if op.audits, err = s.newAudits(cfg.Audit, op.store); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+	}
 	if b := cfg.Backup; b.Dir != "" {
 		if op.backups, err = s.backupSchedule(b); err != nil {
 			return nil, fmt.Errorf("backup: %w", err)
@@ -120,16 +134,64 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 	)
 	op.listen = cfg.Listen
 	if cfg.Listen.Admin != "" {
-		// Validate says so too; this also covers serve --admin, which
-		// replaces the address after validation.
-		if cfg.Listen.AdminToken == "" && !config.LoopbackAddr(cfg.Listen.Admin) {
-			return nil, fmt.Errorf("admin listener %q is reachable beyond this machine and has no listen.admin_token: set one, bind it to loopback, or \"off\"", cfg.Listen.Admin)
-		}
-		if op.adminLn, err = net.Listen("tcp", cfg.Listen.Admin); err != nil {
-			return nil, fmt.Errorf("admin listener: %w (set listen.admin to another address, or \"off\")", err)
+		if err := s.adminOperations(op, cfg); err != nil {
+			return nil, err
 		}
 	}
 	return op, nil
+}
+
+// adminOperations binds the admin listener and builds what it serves:
+// beyond loopback it needs the token (fail closed) and speaks TLS only,
+// with the sites' certificates, so that neither the token, nor a session
+// cookie, nor what the dashboard shows crosses the network in clear.
+func (s *Server) adminOperations(op *operations, cfg *config.Config) error {
+	l := cfg.Listen
+	if !config.LoopbackAddr(l.Admin) {
+		// Validate says so too; this also covers serve --admin, which
+		// replaces the address after validation.
+		if l.AdminToken == "" {
+			return fmt.Errorf("admin listener %q is reachable beyond this machine and has no listen.admin_token: set one, bind it to loopback, or \"off\"", l.Admin)
+		}
+		var err error
+		op.adminTLS, err = TLSConfig(cfg.TLS.Profile, func(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return s.cur.Load().certs.GetCertificate(h)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if l.AdminToken != "" {
+		op.auth = dashboard.NewAuth(l.AdminToken, s.opts.Now)
+	}
+	o := dashboard.Options{
+		Sites: func() []string {
+			var names []string
+			for _, site := range s.Config().Sites {
+				names = append(names, site.Name)
+			}
+			return names
+		},
+		Events:       op.store.Events,
+		Reports:      op.store.Reports,
+		Certificates: s.Certificates,
+		Audits:       op.store.Audits, // kept from earlier runs too, even with [audit] off now
+		Auth:         op.auth,
+		Now:          s.opts.Now,
+		Logger:       s.log,
+		Version:      version.Get().Version,
+	}
+	if op.audits != nil {
+		o.AuditNow = func(_ context.Context, site string) error { return s.AuditNow(site) }
+	}
+	var err error
+	if op.dash, err = dashboard.New(o); err != nil {
+		return err
+	}
+	if op.adminLn, err = net.Listen("tcp", l.Admin); err != nil {
+		return fmt.Errorf("admin listener: %w (set listen.admin to another address, or \"off\")", err)
+	}
+	return nil
 }
 
 // backupSchedule builds the scheduled backups of the local CA and the
@@ -170,7 +232,8 @@ func BackupOptions(rs []age.Recipient, now func() time.Time) backup.Options {
 	}
 }
 
-// start runs the monitor, the backups and the admin listener.
+// start runs the monitor, the backups, the self-audits and the admin
+// listener.
 func (op *operations) start(s *Server) {
 	ctx, cancel := context.WithCancel(context.Background())
 	op.cancel = cancel
@@ -180,23 +243,34 @@ func (op *operations) start(s *Server) {
 		op.wg.Add(1)
 		go func() { defer op.wg.Done(); op.backups.Run(ctx) }()
 	}
+	if op.audits != nil {
+		op.audits.start()
+	}
 	if op.adminLn != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET "+MetricsPath, promhttp.HandlerFor(op.reg, promhttp.HandlerOpts{}))
 		mux.HandleFunc("GET "+HealthPath, func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, "ok\n")
 		})
+		mux.Handle("/", op.dash)
 		op.admin = &http.Server{
-			Handler:           newAdminGuard(op.listen, s.log, mux),
+			Handler:           newAdminGuard(op.listen, op.auth, s.log, mux),
 			ReadHeaderTimeout: 10 * time.Second,
+			TLSConfig:         op.adminTLS,
+			ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug), // handshakes scanners break off
 		}
-		go func() { s.errs <- serveErr(op.admin.Serve(op.adminLn)) }()
+		if op.adminTLS != nil {
+			go func() { s.errs <- serveErr(op.admin.ServeTLS(op.adminLn, "", "")) }()
+		} else {
+			go func() { s.errs <- serveErr(op.admin.Serve(op.adminLn)) }()
+		}
 	}
 }
 
 // close stops everything and delivers the alerts still queued, until ctx
 // ends.
 func (op *operations) close(ctx context.Context) error {
+	op.audits.stop()
 	op.cancel()
 	op.wg.Wait()
 	var errs []error
@@ -231,12 +305,31 @@ func (s *Server) Reports(q store.ReportQuery) ([]store.Aggregate, error) {
 	return s.ops.store.Reports(q)
 }
 
+// StoredEvents returns the events the server's store holds, as q
+// selects, newest first.
+func (s *Server) StoredEvents(q store.Query) ([]events.Event, error) {
+	return s.ops.store.Events(q)
+}
+
 // AdminAddr returns the admin listener's address, or "" when it is off.
 func (s *Server) AdminAddr() string {
 	if s.ops.adminLn == nil {
 		return ""
 	}
 	return s.ops.adminLn.Addr().String()
+}
+
+// AdminURL returns the admin listener's base URL ("http://127.0.0.1:9180",
+// or https:// beyond loopback), or "" when it is off.
+func (s *Server) AdminURL() string {
+	if s.ops.adminLn == nil {
+		return ""
+	}
+	scheme := "http://"
+	if s.ops.adminTLS != nil {
+		scheme = "https://"
+	}
+	return scheme + s.ops.adminLn.Addr().String()
 }
 
 // Certificates describes every certificate the server serves now, with
@@ -267,30 +360,29 @@ func sameListen(a, b *config.Config) bool { return reflect.DeepEqual(a.Listen, b
 // operations are built from.
 func sameOperations(a, b *config.Config) bool {
 	return reflect.DeepEqual(a.ACME, b.ACME) && reflect.DeepEqual(a.Monitor, b.Monitor) &&
-		reflect.DeepEqual(a.Alerts, b.Alerts) && reflect.DeepEqual(a.Backup, b.Backup) && a.Store == b.Store
+		reflect.DeepEqual(a.Alerts, b.Alerts) && reflect.DeepEqual(a.Backup, b.Backup) && a.Store == b.Store &&
+		reflect.DeepEqual(a.Audit, b.Audit)
 }
 
 // adminGuard stands in front of the admin listener's routes. It answers
 // only the Host names DNS rebinding cannot produce (a page on evil.com
 // whose name is made to resolve to 127.0.0.1 still sends "Host:
 // evil.com"): localhost, IP literals and listen.admin_hosts. With
-// listen.admin_token it also wants "Authorization: Bearer <token>" on
-// every request but health checks.
+// listen.admin_token it also wants, on every request but health checks
+// and the sign-in page, "Authorization: Bearer <token>" or the session
+// cookie of a browser that signed in (dashboard.Auth); a browser asking
+// for a page without either is sent to sign in.
 type adminGuard struct {
-	hosts map[string]bool    // listen.admin_hosts, lower case, no final dot
-	token *[sha256.Size]byte // digest of listen.admin_token; nil without one
+	hosts map[string]bool // listen.admin_hosts, lower case, no final dot
+	auth  *dashboard.Auth // nil without a token
 	log   *slog.Logger
 	next  http.Handler
 }
 
-func newAdminGuard(l config.Listen, log *slog.Logger, next http.Handler) *adminGuard {
-	g := &adminGuard{hosts: map[string]bool{}, log: log, next: next}
+func newAdminGuard(l config.Listen, auth *dashboard.Auth, log *slog.Logger, next http.Handler) *adminGuard {
+	g := &adminGuard{hosts: map[string]bool{}, auth: auth, log: log, next: next}
 	for _, h := range l.AdminHosts {
 		g.hosts[normalAdminHost(h)] = true
-	}
-	if l.AdminToken != "" {
-		sum := sha256.Sum256([]byte(l.AdminToken))
-		g.token = &sum
 	}
 	return g
 }
@@ -305,8 +397,11 @@ func (g *adminGuard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		adminRefuse(w, http.StatusMisdirectedRequest, "421 Misdirected Request: this host name is not answered here\n")
 		return
 	}
-	if g.token != nil && r.URL.Path != HealthPath {
-		if why := g.unauthorized(r); why != "" {
+	if g.auth != nil && r.URL.Path != HealthPath && !dashboard.Public(r) {
+		if why := g.auth.Check(r); why != "" {
+			if dashboard.SignInRedirect(w, r) {
+				return
+			}
 			g.log.Warn("admin listener: request refused: "+why, "remote", r.RemoteAddr, "path", clip(r.URL.Path))
 			h.Set("WWW-Authenticate", "Bearer")
 			adminRefuse(w, http.StatusUnauthorized, "401 Unauthorized: a bearer token is required\n")
@@ -335,21 +430,6 @@ func (g *adminGuard) allowsHost(hostport string) bool {
 
 func normalAdminHost(h string) string {
 	return strings.TrimSuffix(strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")), ".")
-}
-
-// unauthorized says why a request does not carry the token, or "" when
-// it does. Both sides are hashed first, so the comparison takes the same
-// time whatever the token's length and contents.
-func (g *adminGuard) unauthorized(r *http.Request) string {
-	scheme, cred, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "no bearer token"
-	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(cred)))
-	if subtle.ConstantTimeCompare(sum[:], g.token[:]) != 1 {
-		return "wrong bearer token"
-	}
-	return ""
 }
 
 // adminRefuse answers a refused admin request with a fixed text.

@@ -9,9 +9,11 @@
 //
 // Around the request path run the certificate operations: ACME issuance
 // and renewal (package certs/acme), expiry monitoring (package expiry),
-// alerts (package alert), scheduled backups (package backup) and an admin
-// listener serving Prometheus metrics, on loopback unless a bearer token
-// guards it, and only to Hosts that DNS rebinding cannot forge.
+// alerts (package alert), scheduled backups (package backup), the audits
+// of every site through the server's own listeners (package selfaudit,
+// audits.go) and an admin listener serving Prometheus metrics, on
+// loopback unless a bearer token guards it, and only to Hosts that DNS
+// rebinding cannot forge.
 //
 // Everything the server sees goes through one events.Bus to the log, the
 // metrics, the store and the alert chain: shield's refusals of every
@@ -277,7 +279,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 		s.log.Warn("reload: [listen] (addresses, admin token and hosts), TLS profile and limits take effect on restart only")
 	}
 	if !sameOperations(cfg, old.cfg) {
-		s.log.Warn("reload: [acme], [monitor], [alerts], [backup] and [store] changes take effect on restart only")
+		s.log.Warn("reload: [acme], [monitor], [alerts], [backup], [store] and [audit] changes take effect on restart only")
 	}
 	rt, err := s.buildLocked(cfg)
 	if err != nil {
@@ -301,6 +303,9 @@ func (s *Server) Reload(cfg *config.Config) error {
 	}
 	go old.retire() // requests still in flight on it finish first
 	s.reloaded(len(rt.sites), nil)
+	if a := s.ops.audits; a != nil {
+		a.sched.Trigger() // every site, as the new configuration serves it
+	}
 	return nil
 }
 
@@ -320,6 +325,7 @@ func (s *Server) ReloadWith(load func() (*config.Config, error)) error {
 // until ctx ends; then it closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
+	s.ops.audits.stop() // before the listeners close under an audit
 	if s.https == nil { // never started
 		s.lnTLS.Close()
 		s.lnPlain.Close()

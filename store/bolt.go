@@ -28,8 +28,8 @@ const (
 
 // Options configure a Bolt store. The zero Options are the defaults.
 type Options struct {
-	// Retention is how long events and aggregates (by their last report)
-	// are kept. Default DefaultRetention (30 days); negative keeps them
+	// Retention is how long events, audits and aggregates (by their last
+	// report) are kept. Default DefaultRetention (30 days); negative keeps them
 	// until the size bound needs the room.
 	Retention time.Duration
 	// MaxBytes bounds the file: when the pages in use pass nine tenths
@@ -149,7 +149,7 @@ func openDB(path string, o Options) (*bolt.DB, error) {
 		case len(v) != 1 || v[0] > formatVersion:
 			return fmt.Errorf("format %v is newer than this portcullis reads (%d)", v, formatVersion)
 		}
-		for _, name := range [][]byte{bucketEvents, bucketReports, bucketLast} {
+		for _, name := range [][]byte{bucketEvents, bucketReports, bucketLast, bucketAudits} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -241,15 +241,7 @@ func (b *Bolt) Events(q Query) ([]events.Event, error) {
 	var out []events.Event
 	err := b.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
-		// Newest first: from the last key, or the last before Until.
-		var k, v []byte
-		if q.Until.IsZero() {
-			k, v = c.Last()
-		} else if k, _ = c.Seek(timeKey(q.Until)); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
+		k, v := newestBefore(c, q.Until)
 		since := nanos(q.Since)
 		for ; k != nil && len(out) < n; k, v = c.Prev() {
 			if len(k) != 16 {
@@ -270,6 +262,68 @@ func (b *Bolt) Events(q Query) ([]events.Event, error) {
 				return fmt.Errorf("store: event %x: %w", k, err)
 			}
 			out = append(out, e)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// newestBefore positions c, on a bucket keyed by time, at the newest key
+// before until (the last key when until is zero).
+func newestBefore(c *bolt.Cursor, until time.Time) (k, v []byte) {
+	if until.IsZero() {
+		return c.Last()
+	}
+	if k, _ = c.Seek(timeKey(until)); k == nil {
+		return c.Last()
+	}
+	return c.Prev()
+}
+
+// AddAudit stores an audit's result, clipped by Normalize, durable when
+// it returns.
+func (b *Bolt) AddAudit(a AuditRecord) error {
+	a = a.Normalize(b.o.Now())
+	v, err := encodeAudit(a)
+	if err != nil {
+		return fmt.Errorf("store: audit of %q: %w", a.Site, err)
+	}
+	return b.update(func(tx *bolt.Tx) error {
+		bk := tx.Bucket(bucketAudits)
+		seq, err := bk.NextSequence()
+		if err != nil {
+			return err
+		}
+		return bk.Put(eventKey(a.Time, seq), v)
+	})
+}
+
+// Audits returns the audits matching q, newest first.
+func (b *Bolt) Audits(q AuditQuery) ([]AuditRecord, error) {
+	n := limit(q.Limit)
+	var out []AuditRecord
+	err := b.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketAudits).Cursor()
+		since := nanos(q.Since)
+		for k, v := newestBefore(c, q.Until); k != nil && len(out) < n; k, v = c.Prev() {
+			if len(k) != 16 {
+				return errCorrupt
+			}
+			if binary.BigEndian.Uint64(k) < since {
+				break
+			}
+			site, js, err := auditHeader(v)
+			if err != nil {
+				return err
+			}
+			if q.Site != "" && site != q.Site {
+				continue
+			}
+			var a AuditRecord
+			if err := json.Unmarshal(js, &a); err != nil {
+				return fmt.Errorf("store: audit %x: %w", k, err)
+			}
+			out = append(out, a)
 		}
 		return nil
 	})
@@ -363,9 +417,9 @@ func (b *Bolt) Reports(q ReportQuery) ([]Aggregate, error) {
 // never holds the writer long.
 const sweepChunk = 20000
 
-// Sweep applies retention and the size bound now: events and aggregates
-// older than Retention are deleted; when the pages in use pass nine tenths
-// of MaxBytes, the oldest events and aggregates (merged by time) are
+// Sweep applies retention and the size bound now: events, audits and
+// aggregates older than Retention are deleted; when the pages in use pass
+// nine tenths of MaxBytes, the oldest of them (merged by time) are
 // deleted down to three quarters; a file grown past MaxBytes is then
 // compacted. The background sweep calls it every SweepInterval.
 func (b *Bolt) Sweep() error {
@@ -425,54 +479,71 @@ func (b *Bolt) Sweep() error {
 // a leaf page.
 const elementOverhead = 16
 
-// evict deletes, oldest first and merging events with aggregates (by their
-// last report), while more(time, bytes freed so far) holds, at most
-// sweepChunk records in one transaction. It returns how many it deleted.
+// evict deletes, oldest first and merging events, audits and aggregates
+// (by their last report), while more(time, bytes freed so far) holds, at
+// most sweepChunk records in one transaction. It returns how many it
+// deleted.
 func (b *Bolt) evict(more func(t uint64, freed int64) bool) (int, error) {
 	n := 0
 	err := b.update(func(tx *bolt.Tx) error {
 		n = 0
-		evs, reports, last := tx.Bucket(bucketEvents), tx.Bucket(bucketReports), tx.Bucket(bucketLast)
-		var evKeys, lastKeys [][]byte
+		reports := tx.Bucket(bucketReports)
+		// The buckets keyed by time, each walked oldest first; size is
+		// what deleting a record frees.
+		type walk struct {
+			bk   *bolt.Bucket
+			c    *bolt.Cursor
+			k, v []byte
+			del  [][]byte
+			size func(k, v []byte) int64
+		}
+		record := func(k, v []byte) int64 { return int64(len(k) + len(v) + elementOverhead) }
+		walks := []*walk{
+			{bk: tx.Bucket(bucketEvents), size: record},
+			{bk: tx.Bucket(bucketAudits), size: record},
+			{bk: tx.Bucket(bucketLast), size: func(k, _ []byte) int64 {
+				return int64(2*len(k) + len(reports.Get(k[8:])) + 2*elementOverhead)
+			}},
+		}
+		for _, w := range walks {
+			w.c = w.bk.Cursor()
+			w.k, w.v = w.c.First()
+		}
 		var freed int64
-		ec, lc := evs.Cursor(), last.Cursor()
-		ek, ev := ec.First()
-		lk, _ := lc.First()
-		for len(evKeys)+len(lastKeys) < sweepChunk && (ek != nil || lk != nil) {
-			if (ek != nil && len(ek) < 8) || (lk != nil && len(lk) < 8) {
-				return errCorrupt
-			}
-			if ek != nil && (lk == nil || bytes.Compare(ek[:8], lk[:8]) <= 0) {
-				if !more(binary.BigEndian.Uint64(ek), freed) {
-					break
+		for deleted := 0; deleted < sweepChunk; deleted++ {
+			var oldest *walk
+			for _, w := range walks {
+				if w.k == nil {
+					continue
 				}
-				evKeys = append(evKeys, bytes.Clone(ek))
-				freed += int64(len(ek) + len(ev) + elementOverhead)
-				ek, ev = ec.Next()
-				continue
+				if len(w.k) < 8 {
+					return errCorrupt
+				}
+				if oldest == nil || bytes.Compare(w.k[:8], oldest.k[:8]) < 0 {
+					oldest = w
+				}
 			}
-			if !more(binary.BigEndian.Uint64(lk), freed) {
+			if oldest == nil || !more(binary.BigEndian.Uint64(oldest.k), freed) {
 				break
 			}
-			lastKeys = append(lastKeys, bytes.Clone(lk))
-			freed += int64(2*len(lk) + len(reports.Get(lk[8:])) + 2*elementOverhead)
-			lk, _ = lc.Next()
+			oldest.del = append(oldest.del, bytes.Clone(oldest.k))
+			freed += oldest.size(oldest.k, oldest.v)
+			oldest.k, oldest.v = oldest.c.Next()
 		}
 		// Deleted after the walk: deleting under a cursor can skip keys.
-		for _, k := range evKeys {
-			if err := evs.Delete(k); err != nil {
-				return err
+		for i, w := range walks {
+			for _, k := range w.del {
+				if i == len(walks)-1 { // reports.last: the aggregate too
+					if err := reports.Delete(k[8:]); err != nil {
+						return err
+					}
+				}
+				if err := w.bk.Delete(k); err != nil {
+					return err
+				}
 			}
+			n += len(w.del)
 		}
-		for _, k := range lastKeys {
-			if err := reports.Delete(k[8:]); err != nil {
-				return err
-			}
-			if err := last.Delete(k); err != nil {
-				return err
-			}
-		}
-		n = len(evKeys) + len(lastKeys)
 		return nil
 	})
 	return n, err

@@ -15,15 +15,18 @@ import (
 //	events        time(8) seq(8)        → event value
 //	reports       aggregate key         → aggregate value (JSON)
 //	reports.last  last(8) aggregate key → nothing: the aggregates by last seen
+//	audits        time(8) seq(8)        → audit value
 //	meta          "version"             → format version (1 byte)
 //
 // Times are big-endian Unix nanoseconds, so keys sort by time and a cursor
-// walks events (and aggregates, through reports.last) oldest first or
-// newest first.
+// walks events, audits (and aggregates, through reports.last) oldest first
+// or newest first. The audits bucket was added without a new format
+// version: a build that predates it ignores it.
 var (
 	bucketEvents  = []byte("events")
 	bucketReports = []byte("reports")
 	bucketLast    = []byte("reports.last")
+	bucketAudits  = []byte("audits")
 	bucketMeta    = []byte("meta")
 	keyVersion    = []byte("version")
 )
@@ -129,4 +132,30 @@ type aggValue struct {
 	Disposition string `json:"disposition,omitempty"`
 	Sample      string `json:"sample,omitempty"`
 	Source      string `json:"source,omitempty"`
+}
+
+// An audit value is a header queries filter on, then the record as JSON:
+//
+//	version(1)=1 len(site) site json
+func encodeAudit(a AuditRecord) ([]byte, error) {
+	js, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	v := make([]byte, 0, 1+binary.MaxVarintLen16+len(a.Site)+len(js))
+	v = append(v, 1)
+	v = appendString(v, a.Site)
+	return append(v, js...), nil
+}
+
+// auditHeader decodes an audit value's header; js is the JSON after it.
+func auditHeader(v []byte) (site string, js []byte, err error) {
+	if len(v) < 1 || v[0] != 1 {
+		return "", nil, errCorrupt
+	}
+	site, js, ok := readString(v[1:])
+	if !ok {
+		return "", nil, errCorrupt
+	}
+	return site, js, nil
 }

@@ -1,6 +1,7 @@
-// Package store keeps portcullis's security events and browser reports
-// (CSP and other Reporting API violations, aggregated) on disk, in the data
-// directory, for as long as the retention allows and within a size bound.
+// Package store keeps portcullis's security events, browser reports (CSP
+// and other Reporting API violations, aggregated) and the results of its
+// self-audits on disk, in the data directory, for as long as the retention
+// allows and within a size bound.
 //
 // Store is the small interface the rest of portcullis uses, so that
 // cluster mode can back it with a shared database later; Bolt implements
@@ -11,6 +12,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -29,8 +31,8 @@ type Writer interface {
 	AddReports(rs ...Report) error
 }
 
-// Store keeps events and aggregated reports. Implementations are safe for
-// concurrent use.
+// Store keeps events, aggregated reports and self-audits. Implementations
+// are safe for concurrent use.
 type Store interface {
 	Writer
 	// Events returns the stored events that match q, newest first.
@@ -38,6 +40,11 @@ type Store interface {
 	// Reports returns the aggregates that match q, most recently seen
 	// first.
 	Reports(q ReportQuery) ([]Aggregate, error)
+	// AddAudit stores the result of a site's audit, clipped to the
+	// limits below (Normalize). A zero Time is set to the current time.
+	AddAudit(a AuditRecord) error
+	// Audits returns the stored audits that match q, newest first.
+	Audits(q AuditQuery) ([]AuditRecord, error)
 	// Close releases the store; later calls fail with ErrClosed.
 	Close() error
 }
@@ -203,4 +210,94 @@ func Clip(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// AuditRecord is the result of one audit of a site by the server itself
+// (package selfaudit): the grade, the findings and the report.
+type AuditRecord struct {
+	// Site is the configured site audited.
+	Site string `json:"site"`
+	// Time is when the audit ended.
+	Time time.Time `json:"time"`
+	// Target is what was audited, "host[:port]" (the site's first
+	// concrete name, at the HTTPS listener's port).
+	Target string `json:"target,omitempty"`
+	// Grade is the letter, "A+" to "F"; "" when nothing could be audited.
+	Grade string `json:"grade"`
+	// Score is the grade's score, 0 to 100 (0 when not audited).
+	Score int `json:"score"`
+	// Findings are the audit's findings, worst first.
+	Findings []AuditFinding `json:"findings"`
+	// Errors are the probes that could not run; a report with errors and
+	// a grade is partial.
+	Errors []string `json:"errors,omitempty"`
+	// Report is the target's report in the JSON of `portcullis audit
+	// --format json` (a report.TargetReport, schema
+	// "portcullis.audit/v1"): the checklist and the observed evidence.
+	// Nil when it was larger than MaxAuditReport.
+	Report json.RawMessage `json:"report,omitempty"`
+}
+
+// AuditFinding is one finding of an audit, as AuditRecord keeps it.
+type AuditFinding struct {
+	Rule     string          `json:"rule"`
+	Severity events.Severity `json:"severity"`
+	Message  string          `json:"message"`
+	// Target is where: a URL, "" for the whole target.
+	Target string `json:"target,omitempty"`
+}
+
+// Audited reports whether anything could be audited: the record has a
+// grade.
+func (a AuditRecord) Audited() bool { return a.Grade != "" }
+
+// Limits of an AuditRecord, in bytes or items: Normalize clips what is
+// longer, drops findings and errors beyond the counts and a Report
+// beyond MaxAuditReport, so that no audit of a hostile upstream makes a
+// record large.
+const (
+	MaxAuditFindings = 500
+	MaxAuditErrors   = 50
+	MaxAuditMessage  = 1024
+	MaxAuditReport   = 512 << 10
+)
+
+// Normalize returns a clipped to the limits, with a time: what AddAudit
+// stores.
+func (a AuditRecord) Normalize(now time.Time) AuditRecord {
+	if a.Time.IsZero() {
+		a.Time = now
+	}
+	a.Site = Clip(a.Site, MaxSite)
+	a.Target = Clip(a.Target, MaxSite)
+	a.Grade = Clip(a.Grade, 4)
+	a.Score = min(max(a.Score, 0), 100)
+	fs := make([]AuditFinding, 0, min(len(a.Findings), MaxAuditFindings))
+	for _, f := range a.Findings[:min(len(a.Findings), MaxAuditFindings)] {
+		fs = append(fs, AuditFinding{Rule: Clip(f.Rule, MaxType), Severity: f.Severity,
+			Message: Clip(f.Message, MaxAuditMessage), Target: Clip(f.Target, MaxDocument)})
+	}
+	a.Findings = fs
+	var errs []string
+	for _, e := range a.Errors[:min(len(a.Errors), MaxAuditErrors)] {
+		errs = append(errs, Clip(e, MaxAuditMessage))
+	}
+	a.Errors = errs
+	if len(a.Report) > MaxAuditReport || (a.Report != nil && !json.Valid(a.Report)) {
+		a.Report = nil
+	}
+	return a
+}
+
+// AuditQuery selects audits. The zero AuditQuery selects the newest
+// DefaultLimit audits of every site.
+type AuditQuery struct {
+	// Site keeps one site's audits; "" keeps all.
+	Site string
+	// Since and Until keep audits with Since <= Time < Until; a zero
+	// bound is open.
+	Since, Until time.Time
+	// Limit is the most audits returned: 0 means DefaultLimit, and it is
+	// capped at MaxLimit.
+	Limit int
 }

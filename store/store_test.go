@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -484,6 +485,178 @@ func TestSizeBoundLowered(t *testing.T) {
 		t.Errorf("newest event lost: %v", got)
 	}
 	if err := b.Check(); err != nil {
+		t.Error(err)
+	}
+}
+
+func audit(site string, at time.Time, grade string, score int, rules ...string) AuditRecord {
+	a := AuditRecord{Site: site, Time: at, Target: site + ".localhost", Grade: grade, Score: score,
+		Report: json.RawMessage(`{"target":"` + site + `.localhost"}`)}
+	for _, r := range rules {
+		a.Findings = append(a.Findings, AuditFinding{Rule: r, Severity: events.Medium, Message: r + " failed", Target: "https://" + site + ".localhost/"})
+	}
+	return a
+}
+
+func grades(as []AuditRecord) []string {
+	var out []string
+	for _, a := range as {
+		out = append(out, a.Site+":"+a.Grade)
+	}
+	return out
+}
+
+// TestAudits: audits come back whole, newest first, by site, within a
+// time range and the limit.
+func TestAudits(t *testing.T) {
+	b := open(t, Options{Now: func() time.Time { return t0.Add(time.Hour) }})
+	in := []AuditRecord{
+		audit("app", t0, "A+", 100),
+		audit("blog", t0.Add(time.Minute), "B", 80, "hsts.missing"),
+		audit("app", t0.Add(2*time.Minute), "A", 90, "csp.missing"),
+		audit("blog", time.Time{}, "", 0), // not audited; the store's time
+	}
+	in[3].Errors = []string{"GET https://blog.localhost/: timeout"}
+	for _, a := range in {
+		if err := b.AddAudit(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := b.Audits(AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := grades(all); !slices.Equal(got, []string{"blog:", "app:A", "blog:B", "app:A+"}) {
+		t.Fatalf("Audits() = %v, want newest first", got)
+	}
+	if a := all[1]; a.Score != 90 || a.Target != "app.localhost" || len(a.Findings) != 1 || a.Findings[0] != in[2].Findings[0] ||
+		string(a.Report) != `{"target":"app.localhost"}` || !a.Time.Equal(in[2].Time) || !a.Audited() {
+		t.Errorf("fields lost: %+v", a)
+	}
+	if a := all[0]; !a.Time.Equal(t0.Add(time.Hour)) || a.Audited() || len(a.Errors) != 1 {
+		t.Errorf("not audited: %+v, want the store's time, no grade, the error", a)
+	}
+	for _, tc := range []struct {
+		name string
+		q    AuditQuery
+		want []string
+	}{
+		{"site", AuditQuery{Site: "app"}, []string{"app:A", "app:A+"}},
+		{"last of a site", AuditQuery{Site: "blog", Limit: 1}, []string{"blog:"}},
+		{"unknown site", AuditQuery{Site: "nope"}, nil},
+		{"since", AuditQuery{Since: t0.Add(time.Minute)}, []string{"blog:", "app:A", "blog:B"}},
+		{"until", AuditQuery{Until: t0.Add(2 * time.Minute)}, []string{"blog:B", "app:A+"}},
+		{"range and site", AuditQuery{Site: "app", Since: t0.Add(time.Second), Until: t0.Add(time.Hour)}, []string{"app:A"}},
+		{"limit", AuditQuery{Limit: 2}, []string{"blog:", "app:A"}},
+	} {
+		got, err := b.Audits(tc.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(grades(got), tc.want) {
+			t.Errorf("%s: %+v → %v, want %v", tc.name, tc.q, grades(got), tc.want)
+		}
+	}
+}
+
+// TestAuditsBounded: an audit record is clipped to the limits, whatever
+// the audited site sent; an invalid one is refused whole.
+func TestAuditsBounded(t *testing.T) {
+	b := open(t, Options{})
+	a := audit("app", t0, "F", 0)
+	for i := range MaxAuditFindings + 10 {
+		a.Findings = append(a.Findings, AuditFinding{Rule: "header.x", Severity: events.Low, Message: strings.Repeat("m", 5000), Target: fmt.Sprint(i)})
+	}
+	for range MaxAuditErrors + 1 {
+		a.Errors = append(a.Errors, strings.Repeat("e", 5000))
+	}
+	a.Site = strings.Repeat("s", 300)
+	a.Report = json.RawMessage(`{"x":"` + strings.Repeat("r", MaxAuditReport) + `"}`)
+	if err := b.AddAudit(a); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := b.Audits(AuditQuery{})
+	if len(got) != 1 {
+		t.Fatalf("%d audits", len(got))
+	}
+	g := got[0]
+	if len(g.Findings) != MaxAuditFindings || len(g.Findings[0].Message) != MaxAuditMessage || len(g.Errors) != MaxAuditErrors ||
+		len(g.Errors[0]) != MaxAuditMessage || len(g.Site) != MaxSite || g.Report != nil {
+		t.Errorf("not clipped: %d findings, message %d bytes, %d errors, site %d bytes, report %d bytes",
+			len(g.Findings), len(g.Findings[0].Message), len(g.Errors), len(g.Site), len(g.Report))
+	}
+	bad := audit("app", t0, "A", 90)
+	bad.Findings = []AuditFinding{{Rule: "x", Severity: events.Severity(9)}}
+	if err := b.AddAudit(bad); err == nil {
+		t.Error("an invalid severity was stored")
+	}
+	bad = audit("app", t0, "A", 90)
+	bad.Report = json.RawMessage(`{not json`)
+	if err := b.AddAudit(bad); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.Audits(AuditQuery{Limit: 1}); got[0].Report != nil {
+		t.Errorf("invalid report JSON kept: %s", got[0].Report)
+	}
+}
+
+// TestAuditsRetention: audits age out with the events, and the size
+// bound deletes the oldest records whichever kind they are.
+func TestAuditsRetention(t *testing.T) {
+	clock := testutil.NewClock(t0)
+	b := open(t, Options{Retention: 24 * time.Hour, Now: clock.Now})
+	b.AddAudit(audit("app", t0, "A+", 100))
+	b.AddEvents(ev("a", "", events.Info, t0.Add(20*time.Hour), "event"))
+	clock.Advance(20 * time.Hour)
+	b.AddAudit(audit("app", clock.Now(), "A", 90))
+	clock.Advance(10 * time.Hour)
+	if err := b.Sweep(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := b.Audits(AuditQuery{})
+	if !slices.Equal(grades(got), []string{"app:A"}) {
+		t.Errorf("after the sweep: %v, want the audit within retention only", grades(got))
+	}
+	if evs, _ := b.Events(Query{}); len(evs) != 1 {
+		t.Errorf("events: %v", messages(evs))
+	}
+
+	const max = 1 << 20
+	s := open(t, Options{MaxBytes: max, Retention: -1})
+	at := t0
+	report := json.RawMessage(`{"pad":"` + strings.Repeat("p", 20<<10) + `"}`)
+	for i := range 200 {
+		at = at.Add(time.Minute)
+		a := audit("app", at, "A", 90)
+		a.Score, a.Report = i%100, report
+		if err := s.AddAudit(a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddEvents(ev("e", "app", events.Low, at.Add(time.Second), fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Sweep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	used, file, err := s.Usage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file > max || used > max*9/10 {
+		t.Errorf("file %d bytes, %d in use: want at most %d and %d", file, used, max, max*9/10)
+	}
+	kept, _ := s.Audits(AuditQuery{Limit: MaxLimit})
+	evs, _ := s.Events(Query{Limit: MaxLimit})
+	if len(kept) == 0 || len(kept) == 200 || !kept[0].Time.Equal(at) || len(evs) == 200 || evs[0].Message != "199" {
+		t.Errorf("%d audits kept (newest %v), %d events: want the oldest of both deleted, the newest kept", len(kept), kept[0].Time, len(evs))
+	}
+	// The oldest audit kept is not much older than the oldest event kept:
+	// deletion merges them by time.
+	if d := evs[len(evs)-1].Time.Sub(kept[len(kept)-1].Time); d > 2*time.Minute || d < -2*time.Minute {
+		t.Errorf("oldest audit kept %v, oldest event %v: not deleted by time", kept[len(kept)-1].Time, evs[len(evs)-1].Time)
+	}
+	if err := s.Check(); err != nil {
 		t.Error(err)
 	}
 }

@@ -31,12 +31,13 @@ type auditFlags struct {
 	resolve, pins                                                              []string
 	httpPort, concurrency                                                      int
 	timeout                                                                    time.Duration
+	diff                                                                       bool
 }
 
 func newAuditCmd() *cobra.Command {
 	var o auditFlags
 	c := &cobra.Command{
-		Use:   "audit [flags] TARGET...",
+		Use:   "audit [flags] TARGET...\n  portcullis audit --diff [--format text|json] OLD.json NEW.json",
 		Short: "Review a live site: redirects, HSTS, headers, CSP, cookies, certificate, security.txt; graded",
 		Long: `audit reviews live sites as a security reviewer would and grades each from A+ to F, with the
 observed evidence for every point lost (docs/audit.md).
@@ -44,16 +45,36 @@ observed evidence for every point lost (docs/audit.md).
 TARGET is a URL (https://example.com, http://example.com:8080) or host[:port].
 
 Exit status: 0 every target audited in full (and at or above --fail-under); 1 a target unreachable,
-audited only in part, or below --fail-under; 2 a usage error.`,
+audited only in part, or below --fail-under; 2 a usage error.
+
+With --diff, audit compares two reports of --format json instead: per target, the grade's change and
+the findings added and removed (a finding is its rule, where it was found and its severity). Exit
+status: 0 nothing got worse; 1 a grade dropped or a finding was added; 2 a usage error or a file
+that is not a JSON report.`,
 		Example: `  portcullis audit https://example.com
-  portcullis audit https://app.test/ --resolve app.test:443:127.0.0.1 --ca root.pem --format json --fail-under A+`,
+  portcullis audit https://app.test/ --resolve app.test:443:127.0.0.1 --ca root.pem --format json --fail-under A+
+  portcullis audit --diff yesterday.json today.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if o.diff {
+				if len(args) != 2 {
+					return usageError{fmt.Sprintf("audit --diff compares two JSON reports: OLD.json NEW.json (got %d arguments)", len(args))}
+				}
+				return nil
+			}
 			if len(args) == 0 {
 				return usageError{"audit needs at least one target: a URL (https://example.com) or host[:port]"}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.diff {
+				for _, name := range []string{"ca", "paths", "resolve", "pin", "origin", "dns", "http-port", "concurrency", "timeout", "fail-under", "progress", "config"} {
+					if cmd.Flags().Changed(name) {
+						return usageError{fmt.Sprintf("--%s does not apply to --diff (only --format and --out do)", name)}
+					}
+				}
+				return runAuditDiff(o, args[0], args[1], cmd.OutOrStdout(), cmd.ErrOrStderr())
+			}
 			return runAudit(o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -77,6 +98,7 @@ audited only in part, or below --fail-under; 2 a usage error.`,
 	f.StringVar(&o.out, "out", "", "write the report to this file instead of standard output")
 	f.StringVar(&o.failUnder, "fail-under", "", "exit 1 when a target grades below this letter (A+, A, B, C, D, F)")
 	f.StringVar(&o.progress, "progress", "auto", "show progress on standard error: auto (on a terminal, for several targets), always, never")
+	f.BoolVar(&o.diff, "diff", false, "compare two JSON reports, OLD.json NEW.json: grades, findings added and removed; exit 1 when something got worse")
 	f.StringVar(&o.config, "config", "", "the portcullis.toml serving the targets: the review's \"Considerations for production\" then say what it configures (renewal, alerts, backups, monitoring), from `check --deploy`")
 	c.MarkFlagFilename("config", "toml")
 	c.MarkFlagFilename("ca", "pem", "crt")
@@ -195,6 +217,44 @@ func runAudit(f auditFlags, args []string, stdout, stderr io.Writer) error {
 	}
 	if failed > 0 {
 		fmt.Fprintf(stderr, "portcullis: %d of %d targets below %s, unreachable or audited only in part (see their errors)\n", failed, len(reports), cmpOr(f.failUnder, "the bar"))
+		return exitCode(1)
+	}
+	return nil
+}
+
+// runAuditDiff compares the JSON reports in the files old and new.
+func runAuditDiff(f auditFlags, oldPath, newPath string, stdout, stderr io.Writer) error {
+	if !slices.Contains(report.DiffFormats(), f.format) {
+		return usageError{fmt.Sprintf("--diff: unknown format %q (use %s)", f.format, strings.Join(report.DiffFormats(), ", "))}
+	}
+	var docs [2]report.Document
+	for i, path := range []string{oldPath, newPath} {
+		fh, err := os.Open(path)
+		if err != nil {
+			return configError{err}
+		}
+		docs[i], err = report.ReadDocument(fh)
+		fh.Close()
+		if err != nil {
+			return configError{fmt.Errorf("%s: %w", path, err)}
+		}
+	}
+	d := report.DiffDocuments(docs[0], docs[1])
+	var w io.Writer = stdout
+	var buf strings.Builder
+	if f.out != "" {
+		w = &buf
+	}
+	if err := report.WriteDiff(f.format, w, d); err != nil {
+		return err
+	}
+	if f.out != "" {
+		if err := atomicfile.Write(f.out, []byte(buf.String()), 0o644); err != nil {
+			return err
+		}
+	}
+	if d.Worse {
+		fmt.Fprintf(stderr, "portcullis: %s is worse than %s (a grade dropped or a finding was added)\n", newPath, oldPath)
 		return exitCode(1)
 	}
 	return nil

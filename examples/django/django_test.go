@@ -410,10 +410,14 @@ func testCookiesAndHeaders(t *testing.T, s *stack) {
 		"X-Content-Type-Options":     "nosniff",
 		"Referrer-Policy":            "same-origin",
 		"Cross-Origin-Opener-Policy": "same-origin",
-		"Content-Security-Policy":    "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
-		"Permissions-Policy":         permissions.Default().String(),
+		// The strict policy, reporting to portcullis's own collector
+		// (the default while [reports] is on).
+		"Content-Security-Policy": "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'; " +
+			"report-uri /_portcullis/reports; report-to csp-endpoint",
+		"Reporting-Endpoints": `csp-endpoint="/_portcullis/reports"`,
+		"Permissions-Policy":  permissions.Default().String(),
 	}
-	if got := csp.Strict().String(); got != want["Content-Security-Policy"] {
+	if got := csp.Strict().String() + "; report-uri /_portcullis/reports; report-to csp-endpoint"; got != want["Content-Security-Policy"] {
 		t.Fatalf("csp.Strict() is %q: update the expected policy", got)
 	}
 	for _, tc := range []struct {

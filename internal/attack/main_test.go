@@ -74,6 +74,9 @@ admin = %q
 read_header_timeout = "%s"
 max_header_bytes = %d
 max_body_bytes = %d
+
+[audit]            # the self-audits' requests would reach the recorder too
+enabled = false
 %s`, e.HTTPS, e.HTTP, e.Admin, readHeaderTimeout, maxHeaderBytes, maxBodyBytes, sites))
 	return e
 }

@@ -289,6 +289,7 @@ type AccessEntry struct {
 	Status int    `json:"status"`
 	TLS    string `json:"tls"`
 	Client string `json:"client"`
+	Agent  string `json:"user_agent"`
 }
 
 // String is "GET https://host/path 200".
@@ -301,16 +302,27 @@ func (e AccessEntry) String() string {
 }
 
 // AccessLog returns the access log lines serve has written so far (its
-// other lines are the server's own log).
+// other lines are the server's own log), except those of serve's audits
+// of its own sites ([audit]; User-Agent portcullis-audit/…, sent from the
+// listener's own address), which come at start and after reloads
+// whatever the test does.
 func (s *Serve) AccessLog() []AccessEntry {
 	var es []AccessEntry
 	for line := range strings.Lines(s.Log.String()) {
 		var e AccessEntry
-		if json.Unmarshal([]byte(line), &e) == nil && e.Method != "" && e.Status != 0 {
+		if json.Unmarshal([]byte(line), &e) == nil && e.Method != "" && e.Status != 0 && !selfAudit(e) {
 			es = append(es, e)
 		}
 	}
 	return es
+}
+
+// selfAudit reports whether an access log entry is a request of serve's
+// self-audits: the auditor's User-Agent from a loopback address (a test
+// running `portcullis audit` connects from the address it chose).
+func selfAudit(e AccessEntry) bool {
+	ip, err := netip.ParseAddr(e.Client)
+	return strings.HasPrefix(e.Agent, "portcullis-audit/") && err == nil && (ip == netip.MustParseAddr("127.0.0.1") || ip == netip.IPv6Loopback())
 }
 
 // SplitTLS returns the plain-HTTP and the HTTPS requests of an access log.
