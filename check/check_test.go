@@ -378,7 +378,7 @@ source = "acme"
 		fmt.Printf("%s %s site %q: %s\n", f.Level, f.Rule, f.Site, f.Message)
 	}
 	// Output:
-	// warning admin.exposed site "": listen.admin ":9180" is reachable beyond this machine: its bearer token and its /metrics, which name every certificate and describe the Go runtime, cross the network over plain HTTP
+	// warning admin.exposed site "": listen.admin ":9180" is reachable beyond this machine: its dashboard, API and /metrics, which name every certificate, site and event, are on the network, behind the token and TLS
 	// warning acme.unverifiable-name site "app.test": host "app.test" is under .test, reserved by RFC 6761 and never delegated: Let's Encrypt cannot validate it, so every order fails; use certificate files from an internal CA, or acme.ca set to an ACME CA of your own
 }
 

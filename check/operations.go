@@ -23,8 +23,8 @@ var (
 	ruleAdminExposed = rules.Rule{
 		ID: "admin.exposed", Category: Operations, Severity: rules.Medium,
 		Title:       "Admin listener reachable from the network",
-		Description: "`listen.admin` serves `/metrics` over plain HTTP. Beyond loopback it needs a bearer token (`listen.admin_token`), but the token and the metrics cross the network in clear text: anyone who sees one scrape can replay the token, and the metrics name every certificate and site, their expiry and renewal failures, and describe the Go runtime.",
-		Fix:         "Bind `listen.admin` to loopback (`\"127.0.0.1:9180\"`, the default) and let Prometheus scrape it locally or through a TLS proxy; or set it to `\"off\"`. If it must stay on the network, keep it on a network only Prometheus reaches.",
+		Description: "`listen.admin` serves `/metrics`, the dashboard and its API, which name every certificate and site, their expiry and renewal failures, the security events, browser reports and audits, and describe the Go runtime. Beyond loopback it needs a bearer token (`listen.admin_token`) and speaks TLS only, with the sites' certificates, so nothing crosses the network in clear text; still, it puts an administrative endpoint where anyone on the network can reach it and try tokens.",
+		Fix:         "Bind `listen.admin` to loopback (`\"127.0.0.1:9180\"`, the default) and reach it locally, through SSH or a VPN; or set it to `\"off\"`. If it must stay on the network, let a firewall admit only the hosts that scrape or browse it, and use a long random token.",
 		References:  []string{"https://prometheus.io/docs/operating/security/"},
 	}
 	ruleACMEStaging = rules.Rule{
@@ -94,7 +94,7 @@ func finding(r rules.Rule, msg string) rules.Finding {
 // configuration is deployed: mistakes that fail or leak from the start.
 func (r *Report) operations(cfg *config.Config) {
 	if a := cfg.Listen.Admin; a != "" && !config.LoopbackAddr(a) {
-		r.add(nil, finding(ruleAdminExposed, fmt.Sprintf("listen.admin %q is reachable beyond this machine: its bearer token and its /metrics, which name every certificate and describe the Go runtime, cross the network over plain HTTP", a)))
+		r.add(nil, finding(ruleAdminExposed, fmt.Sprintf("listen.admin %q is reachable beyond this machine: its dashboard, API and /metrics, which name every certificate, site and event, are on the network, behind the token and TLS", a)))
 	}
 	ca, public := publicCA(cfg.ACME.CA)
 	for i := range cfg.Sites {

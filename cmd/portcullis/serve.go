@@ -385,8 +385,8 @@ func printBanner(w io.Writer, srv *server.Server, data datadir.Dir) {
 		reload += " --data " + data.String()
 	}
 	fmt.Fprintf(w, "health: http://%s%s   reload: %s (or SIGHUP)   stop: Ctrl-C (graceful)\n", urlHost(httpHost, httpPort, "80"), server.HealthPath, reload)
-	if a := srv.AdminAddr(); a != "" {
-		fmt.Fprintf(w, "metrics: http://%s%s   certificates: portcullis certs list\n", a, server.MetricsPath)
+	if u := srv.AdminURL(); u != "" {
+		fmt.Fprintf(w, "dashboard: %s/   metrics: %s%s   certificates: portcullis certs list\n", u, u, server.MetricsPath)
 	}
 }
 
