@@ -2,6 +2,8 @@ package shield
 
 import (
 	"cmp"
+	"math"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -48,6 +50,81 @@ type headerSet struct {
 	hsts        []string
 	cspConflict Conflict
 	cspNonce    *csp.Template // non-nil when a nonce goes into the CSP
+	learn       *learnPolicy  // non-nil with CSP.Learn
+}
+
+// learnPolicy is the strict candidate CSP.Learn sends report-only on a
+// sample of HTML responses.
+type learnPolicy struct {
+	static    []string      // the header value, without a nonce
+	nonce     *csp.Template // non-nil when the request's nonce goes into it
+	all       bool          // LearnSample is 1: every HTML response
+	threshold uint64        // else sampled when 53 random bits are below it
+}
+
+// sampled draws whether this response carries the learning policy: one
+// call to the runtime's per-thread generator, no lock, no allocation.
+func (l *learnPolicy) sampled() bool {
+	return l.all || rand.Uint64()>>11 < l.threshold
+}
+
+// value is the header value for a response whose request got nonce ("" without).
+func (l *learnPolicy) value(nonce string) []string {
+	if l.nonce != nil && nonce != "" {
+		return []string{l.nonce.Render(nonce)}
+	}
+	return l.static
+}
+
+// learnCandidate is the policy CSP.Learn tries: strict, same-origin,
+// with samples in script and style reports so that they say what was
+// blocked. Reporting is added by the caller.
+func learnCandidate(o *Options) csp.Policy {
+	var p csp.Policy
+	p.Set(csp.DefaultSrc, csp.Self)
+	p.Set(csp.ScriptSrc, csp.Self, csp.ReportSample)
+	p.Set(csp.StyleSrc, csp.Self, csp.ReportSample)
+	p.Set(csp.ObjectSrc, csp.None)
+	p.Set(csp.BaseURI, csp.Self)
+	if fo := o.Headers.FrameOptions; !fo.Disable {
+		fa := csp.None
+		if strings.EqualFold(fo.Value, "SAMEORIGIN") {
+			fa = csp.Self
+		}
+		p.Set(csp.FrameAncestors, fa)
+	}
+	p.Set(csp.FormAction, csp.Self)
+	return p
+}
+
+// LearnPolicy returns the candidate policy o.CSP.Learn sends report-only,
+// as a browser receives it (reporting included, without the per-request
+// nonce), or nil when o does not learn.
+func LearnPolicy(o Options) *csp.Policy {
+	if !o.CSP.Learn || o.CSP.Disable {
+		return nil
+	}
+	p := csp.WithReporting(learnCandidate(&o), o.CSP.ReportURI, reportGroup)
+	return &p
+}
+
+// isHTML reports whether a response is an HTML document, by its
+// Content-Type, or when it has none, by the first bytes of its body as
+// net/http will sniff them.
+func isHTML(h http.Header, body []byte) bool {
+	ct := h["Content-Type"]
+	if len(ct) == 0 {
+		if len(body) == 0 {
+			return false
+		}
+		return strings.HasPrefix(http.DetectContentType(body), "text/html")
+	}
+	v := strings.TrimLeft(ct[0], " \t")
+	return hasPrefixFold(v, "text/html") || hasPrefixFold(v, "application/xhtml+xml")
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func single(v string) []string { return []string{v}[:1:1] }
@@ -237,6 +314,9 @@ func (o *Options) effectiveCSP() (enforced, reportOnly *csp.Policy) {
 func (hs *headerSet) addCSP(o *Options, errs *problems) {
 	c := o.CSP
 	if c.Disable {
+		if c.Learn {
+			errs.addf("CSP.Learn", "CSP is disabled: there is no policy to learn beside")
+		}
 		return
 	}
 	n := len(*errs)
@@ -290,4 +370,47 @@ func (hs *headerSet) addCSP(o *Options, errs *problems) {
 	if reportOnly != nil {
 		hs.fixed = append(hs.fixed, fixedHeader{key: hdrCSPReportOnly, val: single(reportOnly.String()), conflict: c.OnConflict})
 	}
+	hs.addLearn(o, errs)
+}
+
+// addLearn prepares the learning policy of CSP.Learn.
+func (hs *headerSet) addLearn(o *Options, errs *problems) {
+	c := o.CSP
+	if s := c.LearnSample; !(s >= 0 && s <= 1) { // NaN too
+		errs.addf("CSP.LearnSample", "%v is not a fraction of responses: want 0 < LearnSample <= 1 (0.1: one HTML response in ten)", s)
+	}
+	if !c.Learn {
+		return
+	}
+	switch {
+	case c.ReportOnly != nil:
+		errs.addf("CSP.Learn", "a ReportOnly policy is set: learning sends its own report-only policy, and a response would carry both, each reporting (remove ReportOnly while learning)")
+		return
+	case c.ReportURI == "":
+		errs.addf("CSP.Learn", "no ReportURI: the learning policy's violations would be reported nowhere")
+		return
+	}
+	p := LearnPolicy(*o)
+	if err := p.Validate(); err != nil {
+		return // the report URI is invalid, reported at CSP.ReportURI
+	}
+	l := &learnPolicy{static: single(p.String())}
+	if c.Nonce {
+		dirs := c.NonceDirectives
+		if len(dirs) == 0 {
+			dirs = []string{"script-src", "style-src"}
+		}
+		if t := p.Compile(dirs...); t.HasNonce() {
+			l.nonce = &t
+		}
+	}
+	switch s := c.LearnSample; {
+	case s == 0:
+		l.threshold = uint64(math.Ldexp(DefaultLearnSample, 53))
+	case s >= 1:
+		l.all = true
+	default:
+		l.threshold = uint64(math.Ldexp(s, 53))
+	}
+	hs.learn = l
 }

@@ -246,7 +246,30 @@ type CSP struct {
 	// OnConflict decides what happens when the handler sends its own
 	// CSP. Default KeepApp; Combine sends both policies.
 	OnConflict Conflict
+	// Learn sends, beside the enforced policy, a strict candidate as
+	// Content-Security-Policy-Report-Only on a sample of HTML responses
+	// (LearnSample), so that browsers report what a strict policy would
+	// block while nothing breaks: default-src 'self'; script-src and
+	// style-src 'self' 'report-sample' (with the request's nonce when
+	// Nonce is on); object-src 'none'; base-uri 'self'; frame-ancestors
+	// as FrameOptions says ('none' for DENY, 'self' for SAMEORIGIN, left
+	// out when X-Frame-Options is off); form-action 'self'; and the
+	// report-uri and report-to of ReportURI, which it needs. `portcullis
+	// csp suggest` turns the reports into a policy (package cspsuggest).
+	// New refuses Learn beside a ReportOnly policy of the user's: a
+	// response would carry two report-only policies, each reporting.
+	Learn bool
+	// LearnSample is the fraction of HTML responses that get the
+	// learning policy, 0 < LearnSample <= 1, drawn per response from a
+	// cheap random source. Default (0): DefaultLearnSample.
+	LearnSample float64
 }
+
+// DefaultLearnSample is the fraction of HTML responses that carry the
+// learning policy when CSP.LearnSample is not set: enough to see every
+// page of a site in a day, few enough that a busy site is not flooded
+// with reports (and the collector's rate per client still applies).
+const DefaultLearnSample = 0.1
 
 // PermissionsPolicy configures the Permissions-Policy header.
 type PermissionsPolicy struct {

@@ -219,7 +219,7 @@ func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 
 	// 7. Per-request state for handlers: CSP nonce, forwarded values.
-	var nonced string
+	var nonce, nonced string
 	if s.headers.cspNonce != nil || forwarded {
 		st := &state{info: info, fwd: forwarded}
 		if s.headers.cspNonce != nil {
@@ -228,7 +228,7 @@ func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 				s.refuse(w, r, http.StatusServiceUnavailable, "", "", "service unavailable", "no randomness for a CSP nonce: "+err.Error())
 				return
 			}
-			st.nonce = n
+			st.nonce, nonce = n, n
 			nonced = s.headers.cspNonce.Render(n)
 		}
 		r = withState(r, st)
@@ -237,7 +237,7 @@ func (s *Shield) serve(w http.ResponseWriter, r *http.Request, next http.Handler
 	// 8. The handler, behind a writer that adds headers and hardens
 	// cookies when the response is committed.
 	sw := s.pool.Get().(*writer)
-	*sw = writer{rw: w, s: s, r: r, secure: secure, hsts: secure && !isLocalHost(hostname), csp: nonced}
+	*sw = writer{rw: w, s: s, r: r, secure: secure, hsts: secure && !isLocalHost(hostname), csp: nonced, nonce: nonce}
 	if s.securityTxt != nil && r.URL.Path == "/.well-known/security.txt" {
 		s.securityTxt.ServeHTTP(sw, r)
 	} else {

@@ -18,6 +18,7 @@ type writer struct {
 	secure bool   // the client connected over HTTPS
 	hsts   bool   // send Strict-Transport-Security
 	csp    string // per-request CSP (with nonce), or "" for the static one
+	nonce  string // the request's CSP nonce, for the learning policy
 	done   bool   // headers committed, or the connection hijacked
 }
 
@@ -36,7 +37,7 @@ func (w *writer) WriteHeader(code int) {
 // Write commits the headers before the first byte of body.
 func (w *writer) Write(b []byte) (int, error) {
 	if !w.done {
-		w.commit()
+		w.commitBody(b)
 	}
 	return w.rw.Write(b)
 }
@@ -85,13 +86,20 @@ func (w *writer) Unwrap() http.ResponseWriter { return w.rw }
 type writerOnly struct{ io.Writer }
 
 // commit adds the security headers and hardens cookies, once.
-func (w *writer) commit() {
+func (w *writer) commit() { w.commitBody(nil) }
+
+// commitBody is commit when the first bytes of the body are known, which
+// tells an HTML response without a Content-Type (net/http sniffs it).
+func (w *writer) commitBody(body []byte) {
 	w.done = true
 	h := w.rw.Header()
 	if !w.s.opts.Responses.KeepVersionHeaders {
 		stripVersions(h)
 	}
 	w.s.headers.apply(h, w.hsts, w.csp)
+	if l := w.s.headers.learn; l != nil && isHTML(h, body) && l.sampled() {
+		put(h, hdrCSPReportOnly, l.value(w.nonce), w.s.headers.cspConflict)
+	}
 	if w.s.cookies != nil {
 		if lines := h["Set-Cookie"]; len(lines) > 0 {
 			w.s.cookies.harden(w, lines)

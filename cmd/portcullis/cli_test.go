@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 var commands = [][]string{
 	{}, {"serve"}, {"check"}, {"reload"}, {"ca"}, {"ca", "path"},
 	{"certs"}, {"certs", "list"}, {"certs", "check"}, {"certs", "backup"}, {"certs", "restore"},
-	{"audit"}, {"version"}, {"help"},
+	{"audit"}, {"csp"}, {"csp", "suggest"}, {"version"}, {"help"},
 	{"completion"}, {"completion", "bash"}, {"completion", "zsh"}, {"completion", "fish"}, {"completion", "powershell"},
 }
 

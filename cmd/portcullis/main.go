@@ -9,6 +9,7 @@
 //	portcullis certs list|check|backup|restore      certificates: expiry, backups
 //	portcullis audit [flags] TARGET...              the security review of a live site, graded
 //	portcullis reports [--data DIR]                 CSP and other browser reports, aggregated
+//	portcullis csp suggest [flags] [URL...]         a strict CSP from the reports collected and a crawl
 //	portcullis completion bash|zsh|fish|powershell  shell completion script
 //	portcullis version
 //
@@ -140,6 +141,7 @@ With no configuration, 'portcullis serve' runs the built-in demo app on https://
 		newCertsCmd(),
 		newAuditCmd(),
 		newReportsCmd(),
+		newCSPCmd(),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version, VCS revision, Go version and platform",
