@@ -43,6 +43,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/portcullis/portcullis/internal/suggest"
 	buildinfo "github.com/portcullis/portcullis/internal/version"
 )
 
@@ -252,7 +253,7 @@ func flagError(cmd *cobra.Command, err error) error {
 		msg := err.Error()
 		var close []string
 		cmd.Flags().VisitAll(func(f *pflag.Flag) {
-			if !f.Hidden && distance(f.Name, unknown.GetSpecifiedName()) <= 2 {
+			if !f.Hidden && suggest.Distance(f.Name, unknown.GetSpecifiedName()) <= 2 {
 				close = append(close, "--"+f.Name)
 			}
 		})
@@ -262,27 +263,6 @@ func flagError(cmd *cobra.Command, err error) error {
 		return usageError{msg}
 	}
 	return usageError{err.Error()}
-}
-
-// distance is the Levenshtein distance between two short ASCII strings.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // doubleDash rewrites the Go-flag spelling of a long flag ("-deploy",
