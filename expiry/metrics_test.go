@@ -115,9 +115,9 @@ portcullis_certificate_events_total{type="cert.renewed"} 0
 `,
 		},
 		{
-			name:    "switching certificates: the later expiry wins",
-			served:  switching(),
-			check:   true, // emits cert.expiring for 0a (10 days left); 1c's 30 days left is beyond half its 52-day life: no event
+			name:   "switching certificates: the later expiry wins",
+			served: switching(),
+			check:  true, // emits cert.expiring for 0a (10 days left); 1c's 30 days left is beyond half its 52-day life: no event
 			// The bus carries other events too: only certificates' count.
 			observe: []string{events.CertRenewed, events.ConfigReloaded, events.HostRejected, events.AuditCompleted},
 			want:    switchingWant,
