@@ -253,3 +253,50 @@ func TestZeroConfigMonitoring(t *testing.T) {
 		t.Logf("/metrics:\n%s", scrape)
 	}
 }
+
+// TestZeroConfigDashboard is issue 15's "done means": with no
+// configuration and an admin listener, GET / there is the HTML dashboard
+// under a Content-Security-Policy, and /api/v1/audits lists a self-audit
+// of the demo site within seconds of the start.
+func TestZeroConfigDashboard(t *testing.T) {
+	t.Parallel()
+	lo := netip.MustParseAddr("127.0.0.1")
+	https, plain, admin := e2e.FreeAddr(t, lo), e2e.FreeAddr(t, lo), e2e.FreeAddr(t, lo)
+	startServe(t, "--data", filepath.Join(t.TempDir(), "data"), "--https", https, "--http", plain, "--admin", admin)
+
+	resp, err := http.Get("http://" + admin + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csp := resp.Header.Get("Content-Security-Policy")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(string(page), "<html") {
+		t.Fatalf("GET / on the admin listener: %s, %q, CSP %q\n%.300s", resp.Status, resp.Header.Get("Content-Type"), csp, page)
+	}
+
+	var audits struct {
+		Audits []struct {
+			Site, Grade string
+			Score       int
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(audits.Audits) == 0 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		resp, err := http.Get("http://" + admin + "/api/v1/audits")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = json.NewDecoder(resp.Body).Decode(&audits)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("/api/v1/audits: %s, %v", resp.Status, err)
+		}
+	}
+	if len(audits.Audits) != 1 || audits.Audits[0].Site != "localhost" || audits.Audits[0].Grade == "" {
+		t.Fatalf("audits %+v, want the demo site's self-audit", audits.Audits)
+	}
+	t.Logf("the demo site's self-audit: %s (%d)", audits.Audits[0].Grade, audits.Audits[0].Score)
+}
