@@ -108,6 +108,8 @@ type Evidence struct {
 	Line   int    `json:"line,omitempty"`
 	Detail string `json:"detail"`
 	Count  uint64 `json:"count,omitempty"` // reports in the aggregate
+	// Last is when the aggregate's latest report came (report only).
+	Last time.Time `json:"last,omitzero"`
 }
 
 // String is "crawl: https://app.test/ line 5: <script src=…>".
@@ -486,7 +488,7 @@ func (b *builder) report(a store.Aggregate) {
 	if a.Source != "" {
 		detail += "; at " + a.Source
 	}
-	ev := Evidence{From: FromReport, Page: a.Document, Detail: detail, Count: a.Count}
+	ev := Evidence{From: FromReport, Page: a.Document, Detail: detail, Count: a.Count, Last: a.Last}
 	dir := a.Directive
 	switch dir {
 	case csp.ScriptSrc, csp.ScriptSrcElem:

@@ -303,7 +303,8 @@ func TestCSPAllowed(t *testing.T) {
 	}
 }
 
-// TestSuggestExplains: every source names its page or report.
+// TestSuggestExplains: every source names its page or report (a
+// report's with its count and when it last came).
 func TestCSPSuggestExplains(t *testing.T) {
 	in := Input{Site: "app", Pages: []*Page{page(t, "https://app.test/", "<p>\n<script src=\"https://cdn.test/lib.js\"></script>")},
 		Reports: []store.Aggregate{rep("script-src-elem", "https://cdn.test", "/page", 3)}}
@@ -314,7 +315,7 @@ func TestCSPSuggestExplains(t *testing.T) {
 	}
 	why := s.Sources[i].Why
 	if len(why) != 2 || why[0].From != FromCrawl || why[0].Page != "https://app.test/" || why[0].Line != 2 ||
-		why[1].From != FromReport || why[1].Page != "/page" || why[1].Count != 3 || !strings.Contains(why[1].Detail, "report-only") {
+		why[1].From != FromReport || why[1].Page != "/page" || why[1].Count != 3 || !why[1].Last.Equal(last) || !why[0].Last.IsZero() || !strings.Contains(why[1].Detail, "report-only") {
 		t.Errorf("why %+v", why)
 	}
 	var text bytes.Buffer

@@ -109,7 +109,8 @@ func app(t *testing.T) string {
 // review and its history, where the diff between the server's two real
 // self-audits (before and after a reload that made the CSP strict) shows
 // csp.unsafe-inline resolved; it filters the events by severity with the
-// form; it sees the certificate's timeline and the CSP report. Every page
+// form; it sees the certificate's timeline, the CSP report, and the
+// site's CSP page suggesting the reported image host. Every page
 // grades A+ by headers.Check and csp.Judge, and the browser reports no
 // console or CSP error and no failed request. A phone-sized window (500
 // pixels: headless Chromium's narrowest) shows the pages without
@@ -211,6 +212,14 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Errorf("reports:\n%s", got)
 	}
 	b.ScreenshotArtifact("reports.png")
+	checkPage(t, b.Navigate(base+"/sites/app/csp"), "csp")
+	if got := b.Text("#policy"); !strings.Contains(got, "img-src 'self' https://images.example") {
+		t.Errorf("the suggested policy: %q", got)
+	}
+	if got := b.Text("#sources"); !strings.Contains(got, "1 report, last") || !strings.Contains(got, "/page") {
+		t.Errorf("the suggestion's sources:\n%s", got)
+	}
+	b.ScreenshotArtifact("csp.png")
 
 	// No page loaded anything from elsewhere, and nothing went wrong.
 	for _, e := range b.Requests() {
@@ -223,7 +232,7 @@ func TestBrowserDashboard(t *testing.T) {
 	// On a phone: the pages fit the width; the tables scroll inside.
 	phone := browsertest.New(t, browsertest.Options{Roots: []*x509.Certificate{root}, Width: 500, Height: 900, Flags: loopbackOnly})
 	signIn(t, phone, base, "signin-phone.png")
-	for _, p := range []string{"/", "/sites/app", "/events", "/certificates", "/reports"} {
+	for _, p := range []string{"/", "/sites/app", "/sites/app/csp", "/events", "/certificates", "/reports"} {
 		checkPage(t, phone.Navigate(base+p), "phone "+p)
 		var overflow int
 		phone.Eval(`document.documentElement.scrollWidth - window.innerWidth`, &overflow)

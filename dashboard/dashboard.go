@@ -59,6 +59,12 @@ type Options struct {
 	// page's "Audit now" button, POST /sites/{site}/audit); it may
 	// return before the audit ends.
 	AuditNow func(ctx context.Context, site string) error
+	// CSP, when set, is what the running configuration says of a
+	// site's Content-Security-Policy: the site's CSP page
+	// (/sites/{site}/csp, and /api/v1/sites/{site}/csp) shows it beside
+	// the policy cspsuggest builds from the site's reports. Nil: no such
+	// page.
+	CSP func(site string) (SiteCSP, error)
 	// Auth, when set, is the token the admin listener wants: the sign-in
 	// page takes it and sets the session cookie. Nil: no sign-in (a
 	// loopback listener without a token).
@@ -167,6 +173,7 @@ func (d *Dashboard) routes() http.Handler {
 	page("GET /sites/{site}/review", d.review)
 	page("GET /sites/{site}/review.md", d.reviewMarkdown)
 	page("GET /sites/{site}/history", d.history)
+	page("GET /sites/{site}/csp", d.cspPage)
 	page("POST /sites/{site}/audit", d.auditNow)
 	page("GET /certificates", d.certificates)
 	page("GET /events", d.events)
@@ -187,9 +194,10 @@ func (d *Dashboard) routes() http.Handler {
 	} {
 		mux.HandleFunc(APIPrefix+path, d.json(h))
 	}
+	mux.HandleFunc(APIPrefix+"sites/{site}/csp", d.json(d.apiCSP))
 	mux.HandleFunc(APIPrefix, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{Error: "no such endpoint: " + r.URL.Path +
-			" (there are " + APIPrefix + "audits, events, reports and certificates)"})
+			" (there are " + APIPrefix + "audits, events, reports, certificates and sites/{site}/csp)"})
 	})
 	return mux
 }

@@ -35,6 +35,7 @@ type fake struct {
 	reps    []audit.Report      // the reports of audits
 	queries []any               // every query received, in order
 	err     error               // returned by every read when set
+	csp     *SiteCSP            // Options.CSP's answer for every site; nil: no CSP page
 }
 
 func (f *fake) record(q any) error {
@@ -155,6 +156,13 @@ func newTest(t *testing.T, f *fake, auth *Auth) *Dashboard {
 	}
 	if f.audits != nil {
 		o.Audits = f.Audits
+	}
+	if f.csp != nil {
+		o.CSP = func(site string) (SiteCSP, error) {
+			sc := *f.csp
+			sc.Input.Site = site
+			return sc, nil
+		}
 	}
 	d, err := New(o)
 	if err != nil {

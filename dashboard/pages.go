@@ -71,6 +71,7 @@ var funcs = template.FuncMap{
 	"join":       strings.Join,
 	"stamp":      func(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) },
 	"abs":        func(n int) int { return max(n, -n) },
+	"pct":        func(f float64) string { return strconv.FormatFloat(f*100, 'g', 4, 64) + "%" },
 	// dict makes the map a shared template takes: dict "Key" value….
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
@@ -275,6 +276,7 @@ type siteData struct {
 	CanAudit bool
 	NoAudits bool
 	Asked    bool // an audit was just asked for
+	HasCSP   bool // the CSP page is there (Options.CSP)
 }
 
 // siteName is the {site} of the path, a configured site.
@@ -300,7 +302,7 @@ func (d *Dashboard) site(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data := siteData{Site: name, Row: newSiteRow(name, as), Certs: d.certs(name),
-		CanAudit: d.o.AuditNow != nil, NoAudits: d.o.Audits == nil, Asked: p.str("audit") == "asked"}
+		CanAudit: d.o.AuditNow != nil, NoAudits: d.o.Audits == nil, Asked: p.str("audit") == "asked", HasCSP: d.o.CSP != nil}
 	if data.Row.Last != nil {
 		data.Findings = worstFirst(reportOf(*data.Row.Last).Findings)
 	}

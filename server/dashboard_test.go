@@ -133,6 +133,8 @@ func TestAdminDashboard(t *testing.T) {
 		{"/api/v1/certificates", `"source": "files"`},
 		{"/events?severity=medium", "cross-origin request blocked"},
 		{"/reports", "https://images.example"},
+		{"/sites/app/csp", "img-src &#39;self&#39; https://images.example"},
+		{"/api/v1/sites/app/csp", `"enforced": "object-src 'none'; base-uri 'self'; frame-ancestors 'none'`},
 		{"/api/v1/audits", `"audits": []`},
 		{MetricsPath, "go_goroutines"},
 	} {

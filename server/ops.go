@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -23,11 +24,13 @@ import (
 	"github.com/portcullis/portcullis/alert"
 	"github.com/portcullis/portcullis/backup"
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/cspsuggest"
 	"github.com/portcullis/portcullis/dashboard"
 	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/events"
 	"github.com/portcullis/portcullis/expiry"
 	"github.com/portcullis/portcullis/internal/version"
+	"github.com/portcullis/portcullis/shield"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -176,6 +179,7 @@ func (s *Server) adminOperations(op *operations, cfg *config.Config) error {
 		Reports:      op.store.Reports,
 		Certificates: s.Certificates,
 		Audits:       op.store.Audits, // kept from earlier runs too, even with [audit] off now
+		CSP:          s.siteCSP,
 		Auth:         op.auth,
 		Now:          s.opts.Now,
 		Logger:       s.log,
@@ -192,6 +196,34 @@ func (s *Server) adminOperations(op *operations, cfg *config.Config) error {
 		return fmt.Errorf("admin listener: %w (set listen.admin to another address, or \"off\")", err)
 	}
 	return nil
+}
+
+// siteCSP is what the running configuration says of a site's CSP, for
+// the dashboard's CSP page: the policies its shield sends, its learning,
+// and the site as cspsuggest sees it.
+func (s *Server) siteCSP(name string) (dashboard.SiteCSP, error) {
+	cfg := s.Config()
+	for i := range cfg.Sites {
+		site := &cfg.Sites[i]
+		if site.Name != name {
+			continue
+		}
+		o, err := cfg.ShieldOptions(site)
+		if err != nil {
+			return dashboard.SiteCSP{}, err
+		}
+		in, err := cspsuggest.SiteInput(cfg, site)
+		if err != nil {
+			return dashboard.SiteCSP{}, err
+		}
+		out := dashboard.SiteCSP{Learn: o.CSP.Learn && !o.CSP.Disable, Input: in}
+		out.Enforced, out.ReportOnly = shield.EffectiveCSP(o)
+		if out.Learn {
+			out.LearnSample = cmp.Or(o.CSP.LearnSample, shield.DefaultLearnSample)
+		}
+		return out, nil
+	}
+	return dashboard.SiteCSP{}, fmt.Errorf("no site is named %q", name)
 }
 
 // backupSchedule builds the scheduled backups of the local CA and the

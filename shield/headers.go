@@ -263,6 +263,24 @@ func hstsValue(h HSTS) string {
 	return v
 }
 
+// EffectiveCSP returns the Content-Security-Policy headers o makes shield
+// send, as a browser receives them: the enforced policy and the
+// report-only one, after defaults, reporting and upgrade-insecure-requests
+// are applied; "" for a header not sent. With CSP.Nonce the enforced
+// policy is shown without its per-request 'nonce-…' source. The learning
+// policy, sent on a sample only, is LearnPolicy's. o is assumed valid (New
+// accepts it).
+func EffectiveCSP(o Options) (enforced, reportOnly string) {
+	e, ro := o.effectiveCSP()
+	if e != nil {
+		enforced = e.String()
+	}
+	if ro != nil {
+		reportOnly = ro.String()
+	}
+	return enforced, reportOnly
+}
+
 // effectiveCSP returns the policies shield sends (the enforced one without
 // its per-request nonce) after defaults, reporting and
 // upgrade-insecure-requests are applied; nil when CSP is disabled.
