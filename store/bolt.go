@@ -190,12 +190,15 @@ func (b *Bolt) update(fn func(*bolt.Tx) error) error {
 		size = tx.Size()
 		return nil
 	})
+	// Past nine tenths of MaxBytes in the file's high-water mark, the
+	// sweep decides: it deletes when the pages in use are too many, and
+	// compacts a file grown past MaxBytes. Writes during a sweep can grow
+	// the file while the pages in use stay low, and nothing else would
+	// shrink it before the next tick. A kick already pending is enough.
 	if err == nil && b.o.MaxBytes > 0 && size > b.o.MaxBytes*9/10 {
-		if size-int64(b.db.Stats().FreeAlloc) > b.o.MaxBytes*9/10 {
-			select {
-			case b.kick <- struct{}{}:
-			default:
-			}
+		select {
+		case b.kick <- struct{}{}:
+		default:
 		}
 	}
 	return err
