@@ -162,7 +162,7 @@ func Run(cfg *config.Config) (*Report, error) {
 		for _, f := range s.Findings() {
 			r.add(site, f)
 		}
-		if (site.Cert.Source == "" || site.Cert.Source == "local") && hasPublicName(site.Hosts) {
+		if (site.Cert.Source == "" || site.Cert.Source == config.CertLocal) && hasPublicName(site.Hosts) {
 			f := rules.NewFinding("cert.untrusted", "the certificate comes from portcullis's local CA, which browsers on other machines do not trust; use ACME or certificate files for public names")
 			r.add(site, f)
 		}

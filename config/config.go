@@ -35,6 +35,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/events"
 )
 
@@ -406,11 +407,12 @@ func AutoSource(hosts []string) string {
 	return CertLocal
 }
 
-// Certificate sources.
+// Certificate sources: the names package certs gives the sources, so that
+// a site's cert.source and the Source of its certificates' Info match.
 const (
-	CertLocal = "local" // portcullis's local CA (default)
-	CertFiles = "files" // PEM files, hot-reloaded
-	CertACME  = "acme"  // an ACME CA ([acme])
+	CertLocal = certs.SourceLocal // portcullis's local CA (default)
+	CertFiles = certs.SourceFiles // PEM files, hot-reloaded
+	CertACME  = certs.SourceACME  // an ACME CA ([acme])
 )
 
 // CertSource says where a site's certificate comes from.

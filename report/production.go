@@ -8,6 +8,7 @@ import (
 
 	"github.com/portcullis/portcullis/audit"
 	"github.com/portcullis/portcullis/check"
+	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/rules"
 )
 
@@ -190,15 +191,15 @@ func renewal(r audit.Report, chk *check.Report) consideration {
 	s := chk.Setup
 	for _, src := range s.CertSources {
 		switch src {
-		case "acme":
+		case config.CertACME:
 			ca := s.ACMECA
 			if s.ACMEFallback != "" {
 				ca += ", then " + s.ACMEFallback
 			}
 			c.add(configured, "certificates from ACME (%s), renewed by portcullis in the last third of their life", ca)
-		case "files":
+		case config.CertFiles:
 			c.add(configured, "certificate files, renewed by another program; portcullis reloads them when they change")
-		case "local":
+		case config.CertLocal:
 			c.add(configured, "certificates from portcullis's local CA, renewed by portcullis")
 		}
 	}

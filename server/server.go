@@ -529,20 +529,20 @@ func collect(path string, collector, next http.Handler) http.Handler {
 // certSource returns the certificate source a site asks for.
 func (s *Server) certSource(ctx context.Context, cs *config.Site, sh *shield.Shield, names []string) (certs.Source, error) {
 	switch cs.Cert.Source {
-	case "", "local":
+	case "", config.CertLocal:
 		ca, err := s.localCA()
 		if err != nil {
 			return nil, err
 		}
 		return ca.Source(names)
-	case "files":
+	case config.CertFiles:
 		fs, err := certs.NewFileSource(cs.Cert.Cert, cs.Cert.Key, certs.FileSourceOptions{Logger: s.log, Now: s.opts.Now})
 		if err != nil {
 			return nil, err
 		}
 		go fs.Start(ctx)
 		return fs, nil
-	case "acme":
+	case config.CertACME:
 		m, err := s.acmeLocked()
 		if err != nil {
 			return nil, err
