@@ -9,26 +9,9 @@ import (
 
 	"github.com/portcullis/portcullis/alert"
 	"github.com/portcullis/portcullis/events"
+	"github.com/portcullis/portcullis/events/eventstest"
 	"github.com/portcullis/portcullis/internal/testutil"
 )
-
-// sink records the events it is given.
-type sink struct {
-	mu  sync.Mutex
-	got []events.Event
-}
-
-func (s *sink) send(e events.Event) {
-	s.mu.Lock()
-	s.got = append(s.got, e)
-	s.mu.Unlock()
-}
-
-func (s *sink) events() []events.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]events.Event(nil), s.got...)
-}
 
 // at is an event given to the rules at an offset from t0.
 type at struct {
@@ -136,8 +119,8 @@ func TestRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clock := testutil.NewClock(t0)
-			var s sink
-			r, err := alert.NewRules(tt.rules, clock.Now, s.send)
+			var s eventstest.Recorder
+			r, err := alert.NewRules(tt.rules, clock.Now, s.Sink)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -148,7 +131,7 @@ func TestRules(t *testing.T) {
 				r.Send(in.e)
 			}
 			var got []string
-			for _, e := range s.events() {
+			for _, e := range s.All() {
 				got = append(got, brief(e))
 				if e.Type == events.AlertFired && e.Time.IsZero() {
 					t.Errorf("alert %s has no time", brief(e))
@@ -179,8 +162,8 @@ func TestRulesGroupsAreBounded(t *testing.T) {
 		t.Run(fmt.Sprint(tt.threshold), func(t *testing.T) {
 			t.Parallel()
 			clock := testutil.NewClock(t0)
-			var s sink
-			r, err := alert.NewRules([]alert.Rule{{Name: "r", Events: []string{events.HostRejected}, Threshold: tt.threshold, Window: time.Minute, Per: alert.PerClient}}, clock.Now, s.send)
+			var s eventstest.Recorder
+			r, err := alert.NewRules([]alert.Rule{{Name: "r", Events: []string{events.HostRejected}, Threshold: tt.threshold, Window: time.Minute, Per: alert.PerClient}}, clock.Now, s.Sink)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -209,11 +192,11 @@ func TestRulesGroupsAreBounded(t *testing.T) {
 func TestRulesConcurrent(t *testing.T) {
 	t.Parallel()
 	clock := testutil.NewClock(t0)
-	var s sink
+	var s eventstest.Recorder
 	r, err := alert.NewRules([]alert.Rule{
 		{Name: "burst", Events: []string{events.HostRejected}, Threshold: 20, Window: time.Minute, Per: alert.PerClient, Severity: events.Medium},
 		{Name: "each", Events: []string{events.BackupFailed}, Threshold: 1},
-	}, clock.Now, s.send)
+	}, clock.Now, s.Sink)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +218,7 @@ func TestRulesConcurrent(t *testing.T) {
 	if st := r.Stats(); st != (alert.RulesStats{Counted: 440, Fired: 10, Forwarded: 40, Quiet: 200}) {
 		t.Errorf("Stats %+v", st)
 	}
-	if n := len(s.events()); n != 50 {
+	if n := len(s.All()); n != 50 {
 		t.Errorf("%d alerts, want 10 bursts and 40 forwarded", n)
 	}
 }

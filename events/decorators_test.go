@@ -9,28 +9,11 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/events"
+	"github.com/portcullis/portcullis/events/eventstest"
 	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 var t0 = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-
-// recorder is a sink keeping what reaches it.
-type recorder struct {
-	mu  sync.Mutex
-	got []events.Event
-}
-
-func (r *recorder) sink(e events.Event) {
-	r.mu.Lock()
-	r.got = append(r.got, e)
-	r.mu.Unlock()
-}
-
-func (r *recorder) len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.got)
-}
 
 // step is one event given to a decorator after advancing the clock.
 type step struct {
@@ -44,15 +27,15 @@ type step struct {
 func run(t *testing.T, steps []step, deco func(now func() time.Time, c *events.Counter, next events.Sink) events.Sink) {
 	t.Helper()
 	clock := testutil.NewClock(t0)
-	var r recorder
+	var r eventstest.Recorder
 	var c events.Counter
-	sink := deco(clock.Now, &c, r.sink)
+	sink := deco(clock.Now, &c, r.Sink)
 	var want events.Stats
 	for i, s := range steps {
 		clock.Advance(s.advance)
-		before := r.len()
+		before := r.Len()
 		sink(s.e)
-		if got := r.len() > before; got != s.pass {
+		if got := r.Len() > before; got != s.pass {
 			t.Errorf("step %d (%+v after %v): passed %v, want %v", i+1, s.e, s.advance, got, s.pass)
 		}
 		if s.pass {
@@ -199,9 +182,9 @@ func TestMaxKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			clock := testutil.NewClock(t0)
-			var r recorder
+			var r eventstest.Recorder
 			var c events.Counter
-			sink := tt.deco(clock.Now, &c, r.sink)
+			sink := tt.deco(clock.Now, &c, r.Sink)
 			for i := range events.MaxKeys {
 				sink(ev(events.HostRejected, events.Low, strconv.Itoa(i)))
 				if i%1000 == 0 {
@@ -229,13 +212,13 @@ func TestMaxKeys(t *testing.T) {
 // and checks that nothing is lost or counted twice.
 func TestConcurrent(t *testing.T) {
 	t.Parallel()
-	var r recorder
+	var r eventstest.Recorder
 	var sev, filter, dedup, rate events.Counter
 	clock := testutil.NewClock(t0)
 	sink := events.MinSeverity(events.Low, &sev,
 		events.Filter(func(e events.Event) bool { return e.Client != "" }, &filter,
 			events.Dedup(time.Hour, nil, clock.Now, &dedup,
-				events.RateLimit(1000, time.Hour, nil, clock.Now, &rate, r.sink))))
+				events.RateLimit(1000, time.Hour, nil, clock.Now, &rate, r.Sink))))
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Go(func() {
@@ -261,21 +244,21 @@ func TestConcurrent(t *testing.T) {
 			t.Errorf("%s: Stats %+v, want %+v", name, tt.got, tt.want)
 		}
 	}
-	if n := r.len(); n != 100 {
+	if n := r.Len(); n != 100 {
 		t.Errorf("%d events reached the end, want 100", n)
 	}
 }
 
 func TestNilCounter(t *testing.T) {
 	t.Parallel()
-	var r recorder
+	var r eventstest.Recorder
 	var c *events.Counter
-	sink := events.MinSeverity(events.High, nil, events.Dedup(time.Hour, nil, nil, nil, r.sink))
+	sink := events.MinSeverity(events.High, nil, events.Dedup(time.Hour, nil, nil, nil, r.Sink))
 	sink(ev(events.CertExpired, events.Critical, ""))
 	sink(ev(events.CertExpired, events.Critical, ""))
 	sink(ev(events.CertExpiring, events.Medium, ""))
-	if r.len() != 1 || c.Stats() != (events.Stats{}) {
-		t.Errorf("got %d events, nil Counter stats %+v", r.len(), c.Stats())
+	if r.Len() != 1 || c.Stats() != (events.Stats{}) {
+		t.Errorf("got %d events, nil Counter stats %+v", r.Len(), c.Stats())
 	}
 }
 

@@ -14,38 +14,12 @@ import (
 
 	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/events"
+	"github.com/portcullis/portcullis/events/eventstest"
 	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 // t0 is "today" in the tests: 2026-11-23T00:00:00Z.
 var t0 = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
-
-// recorder is a concurrency-safe events.Sink keeping every event.
-type recorder struct {
-	mu  sync.Mutex
-	evs []events.Event
-}
-
-func (r *recorder) sink(e events.Event) {
-	r.mu.Lock()
-	r.evs = append(r.evs, e)
-	r.mu.Unlock()
-}
-
-// take returns the events recorded since the last take.
-func (r *recorder) take() []events.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	evs := r.evs
-	r.evs = nil
-	return evs
-}
-
-func (r *recorder) len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.evs)
-}
 
 // served is a settable Options.Certificates.
 type served struct {
@@ -89,9 +63,9 @@ func describe(e events.Event) string {
 }
 
 // newMonitor builds a monitor on clk and s recording into r.
-func newMonitor(t *testing.T, clk *testutil.Clock, s *served, r *recorder, thresholds ...time.Duration) *Monitor {
+func newMonitor(t *testing.T, clk *testutil.Clock, s *served, r *eventstest.Recorder, thresholds ...time.Duration) *Monitor {
 	t.Helper()
-	m, err := New(Options{Certificates: s.get, Thresholds: thresholds, Now: clk.Now, Emit: r.sink})
+	m, err := New(Options{Certificates: s.get, Thresholds: thresholds, Now: clk.Now, Emit: r.Sink})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -157,14 +131,14 @@ func TestThresholdsFireOnceEachOverFortyDays(t *testing.T) {
 			c := cert("shop", "0a", t0.Add(tt.left), "example.com", "www.example.com")
 			var s served
 			s.set(c)
-			var r recorder
+			var r eventstest.Recorder
 			m := newMonitor(t, clk, &s, &r, tt.thresholds...)
 			var got []fired
 			for d := 0; d <= 45; d++ {
 				for range 3 { // however many checks run, each event fires once
 					m.Check()
 				}
-				for _, e := range r.take() {
+				for _, e := range r.Take() {
 					got = append(got, fired{d, describe(e), e.Message})
 					if e.Site != "shop" || !slices.Equal(e.Names, c.Names) || e.Source != "acme" ||
 						e.Issuer != "Test CA" || !e.NotAfter.Equal(c.NotAfter) || !e.Time.Equal(clk.Now()) {
@@ -257,14 +231,14 @@ func TestCheckScenarios(t *testing.T) {
 			t.Parallel()
 			clk := testutil.NewClock(t0)
 			var s served
-			var r recorder
+			var r eventstest.Recorder
 			m := newMonitor(t, clk, &s, &r)
 			for i, st := range tt.steps {
 				clk.Advance(st.advance)
 				s.set(st.serve...)
 				m.Check()
 				var got []string
-				for _, e := range r.take() {
+				for _, e := range r.Take() {
 					serial := ""
 					for _, c := range st.serve {
 						if c.Site == e.Site && c.NotAfter.Equal(e.NotAfter) {
@@ -291,7 +265,7 @@ func TestStateDoesNotGrowWithRenewals(t *testing.T) {
 	t.Parallel()
 	clk := testutil.NewClock(t0)
 	var s served
-	var r recorder
+	var r eventstest.Recorder
 	m := newMonitor(t, clk, &s, &r)
 	for i := range 1000 {
 		s.set(cert("shop", fmt.Sprintf("%x", i), clk.Now().Add(20*day), "shop.example"),
@@ -302,7 +276,7 @@ func TestStateDoesNotGrowWithRenewals(t *testing.T) {
 	if n := len(m.state); n != 2 {
 		t.Errorf("%d identities remembered after 1000 renewals, want 2", n)
 	}
-	if n := r.len(); n != 1000 {
+	if n := r.Len(); n != 1000 {
 		t.Errorf("%d events, want 1000 (one 30d warning per renewed certificate)", n)
 	}
 }
@@ -369,14 +343,14 @@ func TestRunChecksPeriodicallyUntilCancelled(t *testing.T) {
 	clk := testutil.NewClock(t0)
 	c := cert("shop", "0a", t0.Add(40*day), "shop.example")
 	var calls atomic.Int64
-	var r recorder
+	var r eventstest.Recorder
 	m, err := New(Options{
 		// Every check sees one more day pass, so only repeated checks
 		// produce the whole sequence.
 		Certificates: func() []Cert { calls.Add(1); clk.Advance(day); return []Cert{c} },
 		Interval:     time.Millisecond,
 		Now:          clk.Now,
-		Emit:         r.sink,
+		Emit:         r.Sink,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -384,7 +358,7 @@ func TestRunChecksPeriodicallyUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { m.Run(ctx); close(done) }()
-	testutil.Eventually(t, 10*time.Second, "the expired event", func() bool { return r.len() == 5 })
+	testutil.Eventually(t, 10*time.Second, "the expired event", func() bool { return r.Len() == 5 })
 	cancel()
 	testutil.Eventually(t, 10*time.Second, "Run to return", func() bool {
 		select {
@@ -395,7 +369,7 @@ func TestRunChecksPeriodicallyUntilCancelled(t *testing.T) {
 		}
 	})
 	var got []string
-	for _, e := range r.take() {
+	for _, e := range r.Take() {
 		got = append(got, describe(e))
 	}
 	want := []string{"cert.expiring 720h0m0s medium", "cert.expiring 336h0m0s medium",
@@ -427,13 +401,13 @@ func TestConcurrentChecks(t *testing.T) {
 	clk := testutil.NewClock(t0)
 	var s served
 	s.set(cert("shop", "0a", t0.Add(10*day), "shop.example"), cert("blog", "0b", t0.Add(-day), "blog.example"))
-	var r recorder
+	var r eventstest.Recorder
 	var bus events.Bus
 	m, err := New(Options{Certificates: s.get, Now: clk.Now, Emit: bus.Emit})
 	if err != nil {
 		t.Fatal(err)
 	}
-	bus.Subscribe(r.sink)
+	bus.Subscribe(r.Sink)
 	bus.Subscribe(m.Observe)
 	col := m.Collector()
 	var wg sync.WaitGroup
@@ -450,7 +424,7 @@ func TestConcurrentChecks(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := r.len(); n != 2 {
+	if n := r.Len(); n != 2 {
 		t.Errorf("%d events from 400 concurrent checks, want 2", n)
 	}
 	m.mu.Lock()
@@ -521,7 +495,7 @@ func FuzzCheck(f *testing.F) {
 		}
 		clk := testutil.NewClock(t0)
 		var s served
-		var r recorder
+		var r eventstest.Recorder
 		m := newMonitor(t, clk, &s, &r, thresholds...)
 		ts := m.Thresholds()
 		old := cert("shop", "01", t0.Add(40*day), "shop.example")
@@ -547,7 +521,7 @@ func FuzzCheck(f *testing.F) {
 			if v, ok := minLeft[c.Serial]; !ok || left < v {
 				minLeft[c.Serial] = left
 			}
-			for _, e := range r.take() {
+			for _, e := range r.Take() {
 				if !e.NotAfter.Equal(c.NotAfter) {
 					t.Fatalf("step %d: event for %v, serving %v", i, e.NotAfter, c.NotAfter)
 				}
@@ -638,12 +612,12 @@ func TestShortLivedCertificates(t *testing.T) {
 			c.NotBefore = t0
 			var s served
 			s.set(c)
-			var r recorder
+			var r eventstest.Recorder
 			m := newMonitor(t, clk, &s, &r)
 			var got []string
 			for range int(tc.life/time.Hour) + 2 {
 				m.Check()
-				for _, e := range r.take() {
+				for _, e := range r.Take() {
 					got = append(got, describe(e))
 				}
 				clk.Advance(time.Hour)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/events"
+	"github.com/portcullis/portcullis/events/eventstest"
 	"github.com/portcullis/portcullis/internal/testutil"
 	"github.com/portcullis/portcullis/store"
 )
@@ -35,34 +36,14 @@ func (w *writer) AddReports(rs ...store.Report) error {
 	return nil
 }
 
-// sink records events.
-type sink struct {
-	mu  sync.Mutex
-	evs []events.Event
-}
-
-func (s *sink) emit(e events.Event) {
-	s.mu.Lock()
-	s.evs = append(s.evs, e)
-	s.mu.Unlock()
-}
-
-func (s *sink) take() []events.Event {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.evs
-	s.evs = nil
-	return out
-}
-
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-func newHandler(o Options) (*Handler, *writer, *sink, *testutil.Clock) {
-	w, s, c := &writer{}, &sink{}, testutil.NewClock(t0)
+func newHandler(o Options) (*Handler, *writer, *eventstest.Recorder, *testutil.Clock) {
+	w, s, c := &writer{}, &eventstest.Recorder{}, testutil.NewClock(t0)
 	if o.Store == nil {
 		o.Store = w
 	}
-	o.Events, o.Now = s.emit, c.Now
+	o.Events, o.Now = s.Sink, c.Now
 	if o.Site == "" {
 		o.Site = "app"
 	}
@@ -93,7 +74,7 @@ func TestAccepted(t *testing.T) {
 	if len(w.reps) != 1 || w.reps[0] != want {
 		t.Errorf("stored %+v, want %+v", w.reps, want)
 	}
-	evs := s.take()
+	evs := s.Take()
 	wantEv := events.Event{Type: events.ReportReceived, Severity: events.Low, Time: t0, Site: "app", Rule: "script-src-elem",
 		Reason: "csp-violation", Path: "/login", Client: "198.51.100.7",
 		Message: "csp-violation: script-src-elem blocked https://evil.example:8443 on /login"}
@@ -105,7 +86,7 @@ func TestAccepted(t *testing.T) {
 	if rec.Code != http.StatusNoContent {
 		t.Fatalf("reports+json: status %d: %s", rec.Code, rec.Body)
 	}
-	if evs := s.take(); len(evs) != 2 || evs[0].Severity != events.Info || evs[1].Rule != "HeavyAdIntervention" || evs[1].Reason != "intervention" {
+	if evs := s.Take(); len(evs) != 2 || evs[0].Severity != events.Info || evs[1].Rule != "HeavyAdIntervention" || evs[1].Reason != "intervention" {
 		t.Errorf("events for a deprecation and an intervention: %+v", evs)
 	}
 }
@@ -125,7 +106,7 @@ func TestPreflight(t *testing.T) {
 		!strings.EqualFold(hd.Get("Access-Control-Allow-Headers"), "content-type") {
 		t.Errorf("preflight: %d %v", rec.Code, hd)
 	}
-	if len(w.reps) != 0 || len(s.take()) != 0 {
+	if len(w.reps) != 0 || len(s.Take()) != 0 {
 		t.Error("a preflight stored or emitted something")
 	}
 }
@@ -184,7 +165,7 @@ func TestRefused(t *testing.T) {
 		if tc.name == "declared oversize" && body.n != 0 {
 			t.Errorf("%s: %d bytes read, want none", tc.name, body.n)
 		}
-		evs := s.take()
+		evs := s.Take()
 		if len(evs) != 1 || evs[0].Type != events.ReportRefused || evs[0].Reason != tc.reason || evs[0].Site != "app" ||
 			evs[0].Method != tc.method || evs[0].Path != DefaultPath || evs[0].Client != "192.0.2.1" || evs[0].Error == "" {
 			t.Errorf("%s: events %+v, want one report.refused %q", tc.name, evs, tc.reason)
@@ -206,13 +187,13 @@ func TestRateLimit(t *testing.T) {
 			t.Fatalf("request %d: %d", i+1, c)
 		}
 	}
-	s.take()
+	s.Take()
 	rec := post(h, ContentTypeCSP, cspReports[2].body, "203.0.113.5:2")
 	if rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "20" {
 		t.Errorf("4th request: %d, Retry-After %q; want 429 after 20s", rec.Code, rec.Header().Get("Retry-After"))
 	}
 	send("203.0.113.5:3") // still limited: no second event
-	if evs := s.take(); len(evs) != 1 || evs[0].Reason != RefusedRate || evs[0].Client != "203.0.113.5" {
+	if evs := s.Take(); len(evs) != 1 || evs[0].Reason != RefusedRate || evs[0].Client != "203.0.113.5" {
 		t.Errorf("events while limited: %+v, want one", evs)
 	}
 	if c := send("203.0.113.6:1"); c != http.StatusNoContent {
@@ -275,7 +256,7 @@ func TestStoreFull(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("status %d, want 503", rec.Code)
 	}
-	if evs := s.take(); len(evs) != 0 {
+	if evs := s.Take(); len(evs) != 0 {
 		t.Errorf("events %+v", evs)
 	}
 }
