@@ -79,6 +79,8 @@ upstream = "http://%s"
 	var aggs []store.Aggregate
 	deadline := time.Now().Add(30 * time.Second)
 	for len(aggs) == 0 && time.Now().Before(deadline) {
+		// Not testutil.Eventually: each poll starts a process, and
+		// Eventually polls every 5 ms.
 		time.Sleep(250 * time.Millisecond)
 		code, out, errs := e2e.Run(t, "reports", "--data", serve.Data, "--format", "json")
 		if code != 0 {

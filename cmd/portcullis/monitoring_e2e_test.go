@@ -17,6 +17,7 @@ import (
 	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/internal/e2e"
+	"github.com/portcullis/portcullis/internal/testutil"
 	"github.com/portcullis/portcullis/store"
 )
 
@@ -68,6 +69,8 @@ func TestReports(t *testing.T) {
 			if len(aggs) > 0 || time.Now().After(deadline) { // the store's queue writes in batches
 				break
 			}
+			// Not testutil.Eventually: each poll starts a process, and
+			// Eventually polls every 5 ms.
 			time.Sleep(100 * time.Millisecond)
 		}
 		if len(aggs) != 1 || aggs[0].Count != 1 || aggs[0].Directive != "script-src-elem" || aggs[0].Blocked != "https://evil.example" ||
@@ -225,8 +228,7 @@ func TestZeroConfigMonitoring(t *testing.T) {
 	}
 
 	var scrape string
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testutil.Eventually(t, 10*time.Second, "the reports counted on /metrics", func() bool {
 		resp, err := http.Get("http://" + admin + "/metrics")
 		if err != nil {
 			t.Fatal(err)
@@ -234,11 +236,8 @@ func TestZeroConfigMonitoring(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		scrape = string(b)
-		if strings.Contains(scrape, `portcullis_csp_reports_total{directive="script-src-elem"`) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return strings.Contains(scrape, `portcullis_csp_reports_total{directive="script-src-elem"`)
+	})
 	for _, want := range []string{
 		`portcullis_csp_reports_total{directive="img-src",site="localhost"} 1`,
 		`portcullis_csp_reports_total{directive="script-src-elem",site="localhost"} 1`,
@@ -282,9 +281,7 @@ func TestZeroConfigDashboard(t *testing.T) {
 			Score       int
 		}
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for len(audits.Audits) == 0 && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
+	testutil.Eventually(t, 20*time.Second, "the demo site's self-audit in /api/v1/audits", func() bool {
 		resp, err := http.Get("http://" + admin + "/api/v1/audits")
 		if err != nil {
 			t.Fatal(err)
@@ -294,7 +291,8 @@ func TestZeroConfigDashboard(t *testing.T) {
 		if err != nil || resp.StatusCode != 200 {
 			t.Fatalf("/api/v1/audits: %s, %v", resp.Status, err)
 		}
-	}
+		return len(audits.Audits) > 0
+	})
 	if len(audits.Audits) != 1 || audits.Audits[0].Site != "localhost" || audits.Audits[0].Grade == "" {
 		t.Fatalf("audits %+v, want the demo site's self-audit", audits.Audits)
 	}
