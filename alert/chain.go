@@ -22,6 +22,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Client sends the webhook's requests (see WebhookOptions.Client).
 	Client *http.Client
+	// Claim, in cluster mode, delivers each alert from one instance only
+	// (see WebhookOptions.Claim): the claim holds for [alerts] dedup, or
+	// DefaultClaimTTL when dedup is 0, so that the cluster sends an alert
+	// as often as one instance would. Nil: every instance delivers what
+	// it sees.
+	Claim Claimer
 }
 
 // Chain is the alerting configured by [alerts]: every event goes through
@@ -29,7 +35,10 @@ type Options struct {
 //	Rules → events.MinSeverity(min_severity) → events.Dedup(dedup) → Webhook
 //
 // so that the rules turn events into alerts, and only alerts severe
-// enough and not already sent are delivered. Its Send method is an
+// enough and not already sent are delivered. In cluster mode
+// (Options.Claim) the webhook also claims each alert cluster-wide before
+// delivering it: of instances that saw the same event, one delivers. The
+// rules' windows count per instance. Its Send method is an
 // events.Sink; Close delivers what is queued.
 type Chain struct {
 	rules       *Rules
@@ -66,6 +75,7 @@ func New(a config.Alerts, o Options) (*Chain, error) {
 	w, err := NewWebhook(WebhookOptions{
 		URL: a.Webhook, Secret: a.Secret, Format: Format(a.Format),
 		Client: o.Client, Now: o.Now, Logger: o.Logger,
+		Claim: o.Claim, ClaimTTL: a.Dedup,
 	})
 	if err != nil {
 		return nil, err

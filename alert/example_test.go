@@ -59,7 +59,7 @@ func ExampleNewWebhook() {
 	// Output:
 	// application/json cert.expiring
 	// [medium] cert.expiring site=example.com names=example.com,www.example.com: certificate expires in 14d (2026-12-07T00:00:00Z)
-	// {Passed:2 Dropped:1 Overflow:0} {Passed:1 Dropped:1 Overflow:0} {Delivered:1 Failed:0 Dropped:0 Retries:0}
+	// {Passed:2 Dropped:1 Overflow:0} {Passed:1 Dropped:1 Overflow:0} {Delivered:1 Failed:0 Dropped:0 Retries:0 Claimed:0 ClaimErrors:0}
 }
 
 func ExampleNew() {

@@ -77,6 +77,7 @@ func DefaultRules() []Rule {
 	return []Rule{
 		{Name: "certificates", Events: []string{"cert.*"}, Threshold: 1, Per: PerNone, Severity: events.Info},
 		{Name: "operations", Events: []string{events.ConfigReloadFailed, events.BackupFailed}, Threshold: 1, Per: PerNone, Severity: events.High},
+		{Name: "cluster", Events: []string{events.ClusterUnavailable, events.ClusterRecovered}, Threshold: 1, Per: PerNone, Severity: events.Medium},
 		{Name: "refused-hosts", Events: []string{events.HostRejected}, Threshold: 20, Window: time.Minute, Per: PerClient, Severity: events.Medium},
 		{Name: "cross-origin", Events: []string{events.CrossOriginBlocked}, Threshold: 20, Window: time.Minute, Per: PerClient, Severity: events.Medium},
 		{Name: "reports", Events: []string{events.ReportReceived}, Threshold: 50, Window: 5 * time.Minute, Per: PerSite, Severity: events.Medium},

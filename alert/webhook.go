@@ -96,7 +96,37 @@ type WebhookOptions struct {
 	Logger *slog.Logger
 	// UserAgent is the User-Agent header; default DefaultUserAgent.
 	UserAgent string
+
+	// Claim, when not nil, makes each alert delivered by one instance of
+	// a cluster only: before delivering an event, the Webhook claims its
+	// key (ClaimKey) for ClaimTTL, and delivers it only if the claim
+	// succeeds — another instance that saw the same event claimed it
+	// first otherwise (Stats.Claimed). A claim that fails (the shared
+	// store down) delivers anyway (Stats.ClaimErrors): an alert lost is
+	// worse than one sent twice. See Claimer.
+	Claim Claimer
+	// ClaimKey is an event's identity for Claim; default events.Event.Key
+	// (type, site, rule, reason, client, names, threshold: not the time,
+	// which differs between instances that saw the same thing).
+	ClaimKey func(events.Event) string
+	// ClaimTTL is how long a claim holds: identical alerts within it are
+	// delivered once in the cluster; default DefaultClaimTTL.
+	ClaimTTL time.Duration
 }
+
+// Claimer claims key for ttl: it reports true for the first caller in the
+// cluster within ttl, false for the others, and an error when it cannot
+// tell (the claim is then treated as won). cluster.Client.ClaimAlert is
+// one, on Redis.
+type Claimer func(ctx context.Context, key string, ttl time.Duration) (bool, error)
+
+// DefaultClaimTTL is WebhookOptions.ClaimTTL's default, and the claim's
+// time in a Chain whose [alerts] dedup is 0.
+const DefaultClaimTTL = time.Minute
+
+// claimTimeout bounds one claim, so that a hung store delays an alert by
+// this much at most.
+const claimTimeout = 5 * time.Second
 
 // Stats counts what a Webhook did with the events it was given.
 type Stats struct {
@@ -110,6 +140,12 @@ type Stats struct {
 	Dropped uint64
 	// Retries counts attempts after the first, over all events.
 	Retries uint64
+	// Claimed counts events not delivered because another instance of
+	// the cluster claimed them (WebhookOptions.Claim).
+	Claimed uint64
+	// ClaimErrors counts claims that failed; those events were delivered
+	// anyway.
+	ClaimErrors uint64
 }
 
 // Webhook delivers events to one URL. Create it with NewWebhook, give it
@@ -130,6 +166,9 @@ type Webhook struct {
 	now          func() time.Time
 	log          *slog.Logger
 	userAgent    string
+	claim        Claimer
+	claimKey     func(events.Event) string
+	claimTTL     time.Duration
 
 	queue     chan events.Event
 	ctx       context.Context // canceled when a Close's context ends
@@ -141,6 +180,7 @@ type Webhook struct {
 	closed bool
 
 	delivered, failed, dropped, retries atomic.Uint64
+	claimed, claimErrors                atomic.Uint64
 	abandoned                           atomic.Uint64 // lost to Close's context
 }
 
@@ -161,7 +201,16 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 		now:         o.Now,
 		log:         o.Logger,
 		userAgent:   o.UserAgent,
+		claim:       o.Claim,
+		claimKey:    o.ClaimKey,
+		claimTTL:    o.ClaimTTL,
 		done:        make(chan struct{}),
+	}
+	if w.claimKey == nil {
+		w.claimKey = events.Event.Key
+	}
+	if w.claimTTL <= 0 {
+		w.claimTTL = DefaultClaimTTL
 	}
 	if o.Secret != "" {
 		w.secret = []byte(o.Secret)
@@ -315,6 +364,9 @@ func (w *Webhook) Stats() Stats {
 		Failed:    w.failed.Load(),
 		Dropped:   w.dropped.Load(),
 		Retries:   w.retries.Load(),
+
+		Claimed:     w.claimed.Load(),
+		ClaimErrors: w.claimErrors.Load(),
 	}
 }
 
@@ -329,11 +381,36 @@ func (w *Webhook) run() {
 			w.dropped.Add(1)
 			continue
 		}
-		w.deliver(e)
+		if w.mine(e) {
+			w.deliver(e)
+		}
 	}
 	if dropped > 0 {
 		w.log.Warn("alert: webhook closed before queued events were delivered", "url", w.logURL, "dropped", dropped)
 	}
+}
+
+// mine reports whether this instance is to deliver e: without a
+// Claimer, always; with one, when its claim succeeds or fails (fail
+// open).
+func (w *Webhook) mine(e events.Event) bool {
+	if w.claim == nil {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(w.ctx, claimTimeout)
+	defer cancel()
+	ok, err := w.claim(ctx, w.claimKey(e), w.claimTTL)
+	switch {
+	case err != nil:
+		w.claimErrors.Add(1)
+		w.log.Warn("alert: cannot claim the alert cluster-wide, delivering it (other instances may too)", "event", e.Type, "site", e.Site, "error", err.Error())
+		return true
+	case !ok:
+		w.claimed.Add(1)
+		w.log.Debug("alert: another instance claimed the alert", "event", e.Type, "site", e.Site)
+		return false
+	}
+	return true
 }
 
 // payload is the FormatJSON body: the event's fields and a summary.

@@ -50,7 +50,17 @@ type Schedule struct {
 	// error, if any (with a path: the backup was written but removing
 	// old ones failed). portcullis serve turns it into events.
 	OnResult func(path string, err error)
+	// Leading, when set, makes Run back up only while it reports true:
+	// in cluster mode, on the one instance leading the backups. Run asks
+	// it every LeadingPoll while it reports false, and backs up at once
+	// when it turns true (a new leader, or the first at start), then
+	// every Interval. A run it skips is not reported.
+	Leading func() bool
 }
+
+// LeadingPoll is how often Run asks Schedule.Leading while this
+// instance does not lead (at most Interval).
+const LeadingPoll = 10 * time.Second
 
 // RunOnce makes one backup and applies the retention policy. It returns
 // the path of the new backup; when only the retention step fails, it
@@ -132,9 +142,18 @@ func (s *Schedule) Run(ctx context.Context) {
 	if interval <= 0 {
 		interval = DefaultInterval
 	}
-	tick := time.NewTicker(interval)
+	tick := time.NewTimer(interval)
 	defer tick.Stop()
 	for {
+		if s.Leading != nil && !s.Leading() {
+			tick.Reset(min(LeadingPoll, interval))
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			continue
+		}
 		p, m, err := s.runOnce()
 		switch {
 		case s.OnResult != nil:
@@ -146,6 +165,7 @@ func (s *Schedule) Run(ctx context.Context) {
 		default:
 			log.Info("backup written", "path", p, "files", len(m.Files))
 		}
+		tick.Reset(interval)
 		select {
 		case <-ctx.Done():
 			return

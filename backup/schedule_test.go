@@ -280,3 +280,34 @@ func TestScheduleOnResult(t *testing.T) {
 		})
 	}
 }
+
+// TestScheduleRunLeading: with Leading, Run backs up only while it
+// reports true — at once when it turns true — and keeps asking while it
+// reports false.
+func TestScheduleRunLeading(t *testing.T) {
+	t.Parallel()
+	r, _ := x25519Pair(t)
+	root := t.TempDir()
+	writeTree(t, root, map[string]spec{"ca/root.pem": {"r", 0o644}})
+	var mu sync.Mutex
+	leading, asked, results := false, 0, 0
+	s := &Schedule{
+		Dir: filepath.Join(t.TempDir(), "backups"), Interval: 5 * time.Millisecond, Root: root,
+		Options:  Options{Recipients: []age.Recipient{r}, Now: (&steppingClock{t: t0}).Now},
+		Leading:  func() bool { mu.Lock(); defer mu.Unlock(); asked++; return leading },
+		OnResult: func(string, error) { mu.Lock(); results++; mu.Unlock() },
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { s.Run(ctx); close(stopped) }()
+	testutil.Eventually(t, 10*time.Second, "Leading asked 5 times", func() bool { mu.Lock(); defer mu.Unlock(); return asked >= 5 })
+	mu.Lock()
+	if results != 0 {
+		t.Errorf("%d backups while not leading", results)
+	}
+	leading = true
+	mu.Unlock()
+	testutil.Eventually(t, 10*time.Second, "backups once leading", func() bool { mu.Lock(); defer mu.Unlock(); return results >= 2 })
+	cancel()
+	<-stopped
+}

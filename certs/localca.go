@@ -51,6 +51,19 @@ type LocalCAOptions struct {
 	// LeafValidity is the lifetime of issued leaf certificates (7 days
 	// when zero). Leaves are renewed after two thirds of it.
 	LeafValidity time.Duration
+	// Root, when set, is the root the CA must use (cluster mode: the one
+	// root every instance shares) instead of the one in the directory.
+	// It is checked as a stored root is, then written into the
+	// directory (key 0600 first, atomically), so that `portcullis ca
+	// path` and a restart that cannot reach the cluster find it; a
+	// different root found there is kept beside it, renamed with the
+	// suffix ".replaced".
+	Root *RootPEM
+}
+
+// RootPEM is a local CA's root certificate and private key, PEM.
+type RootPEM struct {
+	Cert, Key []byte
 }
 
 // LocalCA is a certificate authority for local development: it issues
@@ -98,6 +111,11 @@ func OpenLocalCA(dir string, opts LocalCAOptions) (*LocalCA, error) {
 	}
 	if err := atomicfile.EnsureDir(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("local CA: %w", err)
+	}
+	if opts.Root != nil {
+		if err := ca.adopt(*opts.Root); err != nil {
+			return nil, err
+		}
 	}
 	_, errRoot := os.Stat(ca.RootPath())
 	_, errKey := os.Stat(ca.keyPath())
@@ -216,36 +234,88 @@ func (ca *LocalCA) load() error {
 	if err != nil {
 		return fmt.Errorf("local CA: %w", err)
 	}
+	root, key, err := ca.check(rootPath, keyPath, certPEM, keyPEM)
+	if err != nil {
+		return err
+	}
+	ca.root, ca.key = root, key
+	return nil
+}
+
+// check parses and checks a root and its key, read from rootPath and
+// keyPath (named in errors).
+func (ca *LocalCA) check(rootPath, keyPath string, certPEM, keyPEM []byte) (*x509.Certificate, crypto.Signer, error) {
 	chain, err := parseChain(rootPath, certPEM)
 	if err != nil {
-		return fmt.Errorf("local CA: %w", err)
+		return nil, nil, fmt.Errorf("local CA: %w", err)
 	}
 	if len(chain) != 1 {
-		return fmt.Errorf("local CA: %s: holds %d certificates, want only the root", rootPath, len(chain))
+		return nil, nil, fmt.Errorf("local CA: %s: holds %d certificates, want only the root", rootPath, len(chain))
 	}
 	root := chain[0]
 	if !root.IsCA || root.KeyUsage&x509.KeyUsageCertSign == 0 {
-		return fmt.Errorf("local CA: %s: not a CA certificate (no CA basic constraint or no certificate-signing key usage)", rootPath)
+		return nil, nil, fmt.Errorf("local CA: %s: not a CA certificate (no CA basic constraint or no certificate-signing key usage)", rootPath)
 	}
 	key, err := parseKey(keyPath, keyPEM)
 	if err != nil {
-		return fmt.Errorf("local CA: %w", err)
+		return nil, nil, fmt.Errorf("local CA: %w", err)
 	}
 	if !matches(key, root.PublicKey) {
-		return fmt.Errorf("local CA: %s does not match the certificate in %s", keyPath, rootPath)
+		return nil, nil, fmt.Errorf("local CA: %s does not match the certificate in %s", keyPath, rootPath)
 	}
 	now := ca.now()
 	if !now.Before(root.NotAfter) {
-		return fmt.Errorf("local CA: %s expired on %s; move the directory away to create a new CA (clients will have to trust the new root)", rootPath, root.NotAfter.Format(time.RFC3339))
+		return nil, nil, fmt.Errorf("local CA: %s expired on %s; move the directory away to create a new CA (clients will have to trust the new root)", rootPath, root.NotAfter.Format(time.RFC3339))
 	}
 	if now.Before(root.NotBefore) {
-		return fmt.Errorf("local CA: %s is not valid before %s: is the system clock right?", rootPath, root.NotBefore.Format(time.RFC3339))
+		return nil, nil, fmt.Errorf("local CA: %s is not valid before %s: is the system clock right?", rootPath, root.NotBefore.Format(time.RFC3339))
 	}
 	if root.NotAfter.Sub(now) < rootExpiryWarning {
 		ca.log.Warn("local CA expires soon; move its directory away to create a new one", "root", rootPath, "not_after", root.NotAfter)
 	}
-	ca.root, ca.key = root, key
+	return root, key, nil
+}
+
+// adopt writes the given root into the directory, unless it holds it
+// already; a different root there is renamed aside first.
+func (ca *LocalCA) adopt(r RootPEM) error {
+	given, _, err := ca.check("the given root", "the given root's key", r.Cert, r.Key)
+	if err != nil {
+		return err
+	}
+	rootPath, keyPath := ca.RootPath(), ca.keyPath()
+	if old, err := os.ReadFile(rootPath); err == nil {
+		if chain, err := parseChain(rootPath, old); err == nil && len(chain) == 1 && chain[0].Equal(given) {
+			if _, err := os.Stat(keyPath); err == nil {
+				return nil // the directory holds it already
+			}
+		}
+		for _, p := range []string{keyPath, rootPath} {
+			if err := os.Rename(p, p+".replaced"); err != nil && !errNotExist(err) {
+				return fmt.Errorf("local CA: %w", err)
+			}
+		}
+		ca.log.Warn("local CA: the directory's root is replaced by the given one (the cluster's); the old one is kept with the suffix .replaced",
+			"root", rootPath, "name", given.Subject.CommonName)
+	}
+	if err := atomicfile.Write(keyPath, r.Key, 0o600); err != nil {
+		return fmt.Errorf("local CA: %w", err)
+	}
+	if err := atomicfile.Write(rootPath, r.Cert, 0o644); err != nil {
+		return fmt.Errorf("local CA: %w", err)
+	}
 	return nil
+}
+
+// RootPEM returns the root certificate and its private key, PEM: what a
+// cluster shares so that every instance uses this root
+// (LocalCAOptions.Root).
+func (ca *LocalCA) RootPEM() (RootPEM, error) {
+	keyDER, err := x509.MarshalPKCS8PrivateKey(ca.key)
+	if err != nil {
+		return RootPEM{}, fmt.Errorf("local CA: %w", err)
+	}
+	return RootPEM{Cert: pemBytes("CERTIFICATE", ca.root.Raw), Key: pemBytes("PRIVATE KEY", keyDER)}, nil
 }
 
 // Issue returns a new leaf certificate for names: "localhost", names under

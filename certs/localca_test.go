@@ -519,3 +519,76 @@ func snapshot(t *testing.T, dir string) string {
 	}
 	return b.String()
 }
+
+// TestLocalCAGivenRoot: a CA opened with a given root (the cluster's) uses
+// it, writes it into its directory (key 0600, directory 0700), keeps a
+// different root found there aside, opens from the directory alone
+// afterwards, and refuses a root that is not a CA's or whose key does not
+// match, leaving the directory alone.
+func TestLocalCAGivenRoot(t *testing.T) {
+	clk := newClock()
+	shared, _ := openCA(t, filepath.Join(t.TempDir(), "shared"), clk)
+	root, err := shared.RootPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := filepath.Join(t.TempDir(), "ca")
+	own, _ := openCA(t, dir, clk) // this instance's CA before it joined
+	log, buf := newLogger()
+	ca, err := OpenLocalCA(dir, LocalCAOptions{Now: clk.Now, Logger: log, Root: &root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ca.Root().Equal(shared.Root()) {
+		t.Fatal("the given root is not the one used")
+	}
+	if m := mode(t, filepath.Join(dir, rootKeyFile)); m != 0o600 {
+		t.Errorf("key file mode %04o, want 0600", m)
+	}
+	if m := mode(t, dir); m != 0o700 {
+		t.Errorf("directory mode %04o, want 0700", m)
+	}
+	old, err := os.ReadFile(filepath.Join(dir, rootFile+".replaced"))
+	if err != nil || !strings.Contains(string(old), "CERTIFICATE") {
+		t.Errorf("the replaced root is not kept: %v", err)
+	}
+	if m := mode(t, filepath.Join(dir, rootKeyFile+".replaced")); m != 0o600 {
+		t.Errorf("replaced key file mode %04o, want 0600", m)
+	}
+	if !strings.Contains(buf.String(), "replaced") {
+		t.Error("replacing the directory's root is not logged")
+	}
+	if again, _ := openCA(t, dir, clk); !again.Root().Equal(shared.Root()) || again.Root().Equal(own.Root()) {
+		t.Error("reopened without the given root, the directory does not hold it")
+	}
+	leaf, err := ca.Issue([]string{"localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := leaf.Leaf.Verify(x509.VerifyOptions{Roots: shared.RootPool(), DNSName: "localhost", CurrentTime: clk.Now()}); err != nil {
+		t.Errorf("a leaf does not verify against the given root: %v", err)
+	}
+
+	otherKey, err := own.RootPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		root RootPEM
+		want string
+	}{
+		{"mismatched key", RootPEM{Cert: root.Cert, Key: otherKey.Key}, "does not match"},
+		{"no certificate", RootPEM{Cert: []byte("junk"), Key: root.Key}, "the given root"},
+	} {
+		before, _ := os.ReadFile(filepath.Join(dir, rootFile))
+		_, err := OpenLocalCA(dir, LocalCAOptions{Now: clk.Now, Logger: log, Root: &tc.root})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
+		}
+		if after, _ := os.ReadFile(filepath.Join(dir, rootFile)); string(after) != string(before) {
+			t.Errorf("%s: the directory's root changed", tc.name)
+		}
+	}
+}

@@ -104,6 +104,15 @@ upstream = "http://127.0.0.1:8000"
 source = "acme"
 `
 
+// clusterSection is a [cluster] section with the lines given and a key.
+func clusterSection(lines string) string {
+	return "[cluster]\n" + lines + "\nkey = \"0123456789abcdef0123456789abcdef\"\n"
+}
+
+func clusterPlain(addr string) want {
+	return want{"cluster.redis-plaintext", LevelWarning, "", "reaches Redis at " + addr + " over plain TCP"}
+}
+
 // want is a finding expected from the rules under test.
 type want struct {
 	rule  string
@@ -193,6 +202,16 @@ func TestRules(t *testing.T) {
 		{"no backup, acme", acmeSection + acmeSite + alerts, nil, []want{backupMissing}},
 		{"neither, acme and files", acmeSection + acmeSite + filesSite, nil, []want{alertsMissing, backupMissing}},
 		{"no backup, files only", filesSite + alerts, nil, nil},
+
+		// [cluster]: Redis over plain TCP beyond this machine.
+		{"cluster rediss", clusterSection("redis = \"rediss://redis.internal:6380\"") + localSite, nil, nil},
+		{"cluster unix", clusterSection("redis = \"unix:///run/redis/redis.sock\"") + localSite, nil, nil},
+		{"cluster loopback", clusterSection("redis = \"redis://127.0.0.1:6379\"") + localSite, nil, nil},
+		{"cluster plain", clusterSection("redis = \"redis://u:pw@redis.internal:6379/0\"") + localSite,
+			[]want{clusterPlain("redis.internal:6379")}, []want{clusterPlain("redis.internal:6379")}},
+		{"cluster nodes plain", clusterSection("addrs = [\"10.0.0.1:6379\", \"10.0.0.2:6379\"]\nprefix = \"{p}\"") + localSite,
+			[]want{clusterPlain("10.0.0.1:6379")}, []want{clusterPlain("10.0.0.1:6379")}},
+		{"cluster nodes tls", clusterSection("addrs = [\"10.0.0.1:6379\", \"10.0.0.2:6379\"]\nprefix = \"{p}\"\ntls = true") + localSite, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -311,7 +330,7 @@ func TestUnverifiable(t *testing.T) {
 // none clashes with the catalog of package rules.
 func TestRuleCatalog(t *testing.T) {
 	rs := Rules()
-	if len(rs) != 6 {
+	if len(rs) != 7 {
 		t.Fatalf("%d rules", len(rs))
 	}
 	for i, r := range rs {

@@ -2,7 +2,10 @@ package check
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/portcullis/portcullis/config"
@@ -59,9 +62,16 @@ var (
 		Fix:         "Set `[backup]` (`dir` and `recipients` or `passphrase`) for encrypted scheduled backups, or run `portcullis certs backup` from cron; keep the backups off this machine.",
 		References:  []string{"https://letsencrypt.org/docs/rate-limits/"},
 	}
+	ruleClusterPlaintext = rules.Rule{
+		ID: "cluster.redis-plaintext", Category: Operations, Severity: rules.Medium,
+		Title:       "Cluster's Redis reached without TLS over the network",
+		Description: "In cluster mode every instance authenticates to Redis and takes the cluster's locks there. Over plain TCP beyond this machine, the Redis password crosses the network in clear, and whoever can answer in Redis's place (a spoofed address, a man in the middle) can hold the issuance locks, refuse stores, or replay old values. The values themselves are sealed with the cluster key, so certificates' private keys are not exposed.",
+		Fix:         "Use `rediss://` (or `tls = true` with `addrs` or `sentinel_master`), with `ca_file` for a private CA; or a unix socket when Redis is on the same machine.",
+		References:  []string{"https://redis.io/docs/latest/operate/oss_and_stack/management/security/encryption/"},
+	}
 )
 
-var operationsRules = []rules.Rule{ruleACMEStaging, ruleACMEUnverifiable, ruleAdminExposed, ruleAlertsMissing, ruleBackupMissing, ruleCertFiles}
+var operationsRules = []rules.Rule{ruleACMEStaging, ruleACMEUnverifiable, ruleAdminExposed, ruleAlertsMissing, ruleBackupMissing, ruleCertFiles, ruleClusterPlaintext}
 
 // Rules returns the rules about running portcullis that check evaluates
 // besides the catalog of package rules (category Operations), in ID
@@ -95,6 +105,9 @@ func finding(r rules.Rule, msg string) rules.Finding {
 func (r *Report) operations(cfg *config.Config) {
 	if a := cfg.Listen.Admin; a != "" && !config.LoopbackAddr(a) {
 		r.add(nil, finding(ruleAdminExposed, fmt.Sprintf("listen.admin %q is reachable beyond this machine: its dashboard, API and /metrics, which name every certificate, site and event, are on the network, behind the token and TLS", a)))
+	}
+	if where := clusterPlaintext(cfg.Cluster); where != "" {
+		r.add(nil, finding(ruleClusterPlaintext, "[cluster] reaches Redis at "+where+" over plain TCP: the Redis password and the cluster's locks cross the network in clear; use rediss:// (or tls = true)"))
 	}
 	ca, public := publicCA(cfg.ACME.CA)
 	for i := range cfg.Sites {
@@ -200,4 +213,38 @@ func unverifiable(host string) (why string, local bool) {
 		return "under .internal, reserved for private networks", false
 	}
 	return "", false
+}
+
+// clusterPlaintext returns the Redis address [cluster] reaches over plain
+// TCP beyond loopback, or "": a redis:// URL to a host that is not a
+// loopback address or localhost, or addrs and sentinels without tls.
+func clusterPlaintext(c *config.Cluster) string {
+	if c == nil {
+		return ""
+	}
+	if c.Redis != "" {
+		u, err := url.Parse(c.Redis)
+		if err != nil || u.Scheme != "redis" || loopbackHost(u.Hostname()) {
+			return ""
+		}
+		return u.Host
+	}
+	if c.TLS {
+		return ""
+	}
+	for _, a := range append(slices.Clone(c.Addrs), c.SentinelAddrs...) {
+		if host, _, err := net.SplitHostPort(a); err == nil && !loopbackHost(host) {
+			return a
+		}
+	}
+	return ""
+}
+
+// loopbackHost reports whether host is localhost or a loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -3,8 +3,10 @@ package cluster
 import (
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/portcullis/portcullis/cluster/internal/redistest"
+	"github.com/portcullis/portcullis/internal/redistest"
+	"github.com/portcullis/portcullis/store/storetest"
 )
 
 // TestDocumentedACLShared: the ACL user docs/cluster.md describes can
@@ -36,4 +38,29 @@ func TestDocumentedACLShared(t *testing.T) {
 	if _, _, err := c.SharedCA(ctx, newCA); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestDocumentedACLStore: the ACL user docs/cluster.md describes can keep
+// the event store (the whole conformance suite, as that user) and claim
+// alerts.
+func TestDocumentedACLStore(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	const password = "correct horse battery staple"
+	var cmd []any
+	for _, a := range docsACL(t) {
+		if strings.HasPrefix(a, ">") {
+			a = ">" + password
+		}
+		cmd = append(cmd, a)
+	}
+	if err := srv.Client(t).Do(t.Context(), cmd...).Err(); err != nil {
+		t.Fatal(err)
+	}
+	o := Options{URL: "unix://portcullis:" + strings.ReplaceAll(password, " ", "%20") + "@" + srv.Socket}
+	if _, err := open(t, srv, o).ClaimAlert(t.Context(), "alert", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// The harness's prefixes must stay under the ACL's: portcullis:*.
+	storetest.Run(t, storeHarness(srv, o, "portcullis:acl"))
 }

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/portcullis/portcullis/cluster/internal/redistest"
+	"github.com/portcullis/portcullis/internal/redistest"
 )
 
 // newCA returns a self-signed CA certificate and its key, PEM.

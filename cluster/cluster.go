@@ -5,8 +5,13 @@
 // that expire when their holder dies), and leadership for work only one
 // instance should do (self-audits, backups, renewal checks).
 //
-// A Client is one instance's connection; Storage and Leader are views on
-// it. docs/cluster.md describes the key layout in Redis and how to secure
+// It also keeps what the instances monitor: their events, browser report
+// aggregates and self-audits in one store (EventStore, a store.Store),
+// and claims of alerts, so that one instance delivers an alert every
+// instance raises (ClaimAlert).
+//
+// A Client is one instance's connection; Storage, Leader and EventStore
+// are views on it. docs/cluster.md describes the key layout in Redis and how to secure
 // it.
 package cluster
 
@@ -22,6 +27,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/portcullis/portcullis/store"
 )
 
 // Defaults of Options.
@@ -306,8 +313,12 @@ func (e *UnavailableError) Error() string {
 // Unwrap returns go-redis's error.
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ErrUnavailable) true.
-func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
+// Is makes errors.Is(err, ErrUnavailable) true, and errors.Is(err,
+// store.ErrUnavailable): the event store's Queue keeps what it could not
+// write and retries.
+func (e *UnavailableError) Is(target error) bool {
+	return target == ErrUnavailable || target == store.ErrUnavailable
+}
 
 // unavailableReplies are the Redis error replies that mean "not now"
 // rather than "never".

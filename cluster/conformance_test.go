@@ -8,8 +8,8 @@ import (
 	"github.com/caddyserver/certmagic"
 
 	"github.com/portcullis/portcullis/certs/acme"
-	"github.com/portcullis/portcullis/cluster/internal/redistest"
 	"github.com/portcullis/portcullis/cluster/storagetest"
+	"github.com/portcullis/portcullis/internal/redistest"
 )
 
 // TestConformance runs the storage conformance suite against certmagic's

@@ -12,8 +12,8 @@ import (
 	"github.com/caddyserver/certmagic"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/portcullis/portcullis/cluster/internal/redistest"
 	"github.com/portcullis/portcullis/cluster/storagetest"
+	"github.com/portcullis/portcullis/internal/redistest"
 	"github.com/portcullis/portcullis/internal/testutil"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/caddyserver/certmagic"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/portcullis/portcullis/cluster/internal/redistest"
+	"github.com/portcullis/portcullis/internal/redistest"
 )
 
 // testKey is the cluster secret of the tests.

@@ -5,6 +5,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -45,6 +46,11 @@ const (
 type sealer struct {
 	aead  cipher.AEAD
 	keyID [keyIDLen]byte
+	// macKey keys the names of Redis keys and members that stand for
+	// something secret (an aggregate's client-supplied fields, an alert's
+	// identity): equal inputs get equal names, and Redis learns nothing
+	// of the inputs.
+	macKey []byte
 }
 
 // newSealer derives the encryption key and the key ID from secret with
@@ -66,9 +72,21 @@ func newSealer(secret []byte) *sealer {
 	if err != nil {
 		panic(err)
 	}
-	s := &sealer{aead: aead}
+	mac, err := hkdf.Key(sha256.New, secret, nil, "portcullis cluster names HMAC-SHA256 v1", 32)
+	if err != nil {
+		panic(err)
+	}
+	s := &sealer{aead: aead, macKey: mac}
 	copy(s.keyID[:], id)
 	return s
+}
+
+// name returns a keyed hash of what, 128 bits in unpadded base64url (22
+// characters): a stable name that reveals nothing of what.
+func (s *sealer) name(what string) string {
+	m := hmac.New(sha256.New, s.macKey)
+	m.Write([]byte(what))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
 }
 
 // seal encrypts value for storage key.

@@ -19,8 +19,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
-	"github.com/portcullis/portcullis/cluster/internal/redistest"
 	"github.com/portcullis/portcullis/internal/pebbletest"
+	"github.com/portcullis/portcullis/internal/redistest"
 )
 
 func TestSealOpen(t *testing.T) {

@@ -74,6 +74,9 @@ type Config struct {
 	Reports Reports
 	// Audit configures the server's audits of its own sites.
 	Audit Audit
+	// Cluster, when not nil, makes this instance one of several sharing
+	// state through Redis ([cluster]); nil without the section.
+	Cluster *Cluster
 	// Defaults is the shield policy every site inherits.
 	Defaults Policy
 	// Sites are the sites served, in file order (the order in which
@@ -566,6 +569,11 @@ func (c *Config) resolvePaths() {
 		abs(&c.ACME.Fallback.CARoot)
 	}
 	abs(&c.Backup.Dir)
+	if cl := c.Cluster; cl != nil {
+		abs(&cl.CAFile)
+		abs(&cl.CertFile)
+		abs(&cl.KeyFile)
+	}
 	for i := range c.Sites {
 		abs(&c.Sites[i].Cert.Cert)
 		abs(&c.Sites[i].Cert.Key)

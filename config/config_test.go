@@ -316,6 +316,8 @@ func setFullEnv(t *testing.T) {
 	t.Setenv("ACME_EAB_MAC_KEY", testMACKey)
 	t.Setenv("ALERT_WEBHOOK_SECRET", testAlertSecret)
 	t.Setenv("ADMIN_TOKEN", testAdminToken)
+	t.Setenv("REDIS_PASSWORD", "a-long-random-redis-password")
+	t.Setenv("PORTCULLIS_CLUSTER_KEY", testClusterKey)
 }
 
 // TestFullRoundTrip loads the file that sets every key (the complete

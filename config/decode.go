@@ -558,6 +558,9 @@ func (d *decoder) config(c *Config, raw map[string]any) {
 	if t := root.table("audit"); t != nil {
 		d.audit(&c.Audit, t)
 	}
+	if t := root.table("cluster"); t != nil {
+		c.Cluster = d.cluster(t)
+	}
 	if t := root.table("defaults"); t != nil {
 		c.Defaults = t.policy()
 		t.close()

@@ -87,7 +87,8 @@ func TestDocs(t *testing.T) {
 		return k
 	}
 	// Keys the complete example cannot set along with another one.
-	exclusive := map[string]string{"backup.passphrase": "backup.recipients"}
+	exclusive := map[string]string{"backup.passphrase": "backup.recipients",
+		"cluster.addrs": "cluster.redis", "cluster.sentinel_master": "cluster.redis", "cluster.sentinel_addrs": "cluster.redis", "cluster.tls": "cluster.redis"}
 	set := map[string]bool{}
 	for path := range cfg.lines {
 		set[name(genericKey(path))] = true

@@ -146,6 +146,7 @@ func (v *validator) top() {
 	v.store()
 	v.reports()
 	v.audit()
+	v.cluster()
 }
 
 // listen checks the listener addresses, that no two of them would bind

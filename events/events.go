@@ -112,6 +112,19 @@ const (
 	BackupFailed = "backup.failed"
 )
 
+// Event types: cluster mode ([cluster], package cluster), where several
+// instances share state through Redis.
+const (
+	// ClusterUnavailable: this instance cannot reach the cluster's Redis
+	// (Error says why); it keeps serving with what it holds (certificates
+	// in memory and in the data directory, session ticket keys), orders
+	// no certificate, and retries with backoff.
+	ClusterUnavailable = "cluster.unavailable"
+	// ClusterRecovered: Redis answers again (Message says for how long
+	// it did not, and what was published back to it).
+	ClusterRecovered = "cluster.recovered"
+)
+
 // Event types: reports browsers sent.
 const (
 	// ReportReceived: a CSP violation or another Reporting API report
@@ -149,6 +162,7 @@ var types = []string{
 	AuditCompleted, AuditFindingNew, AuditGradeDropped,
 	BackupDone, BackupFailed,
 	CertExpired, CertExpiring, CertObtainFailed, CertObtained, CertRenewalFailed, CertRenewed,
+	ClusterRecovered, ClusterUnavailable,
 	ConfigReloadFailed, ConfigReloaded,
 	CookieViolation, CORSRejected, CrossOriginBlocked,
 	HostRejected, MethodRefused,

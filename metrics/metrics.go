@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -94,6 +95,9 @@ type Metrics struct {
 	// handshakeVersions, then one for any other) and result.
 	hs [6][6]prometheus.Counter
 
+	clusterUp    *prometheus.Desc
+	clusterState atomic.Int32 // 0 outside cluster mode, then 1 down, 2 up
+
 	mu     sync.Mutex
 	sites  map[string]bool // every site label used, for Retain
 	stages []stage         // where events may be dropped
@@ -163,6 +167,9 @@ func New() *Metrics {
 		dropped: prometheus.NewDesc("portcullis_events_dropped_total",
 			"Events a sink did not deliver, by stage (the sink and why: a rate limit, a full or closed queue).",
 			[]string{"stage"}, nil),
+		clusterUp: prometheus.NewDesc("portcullis_cluster_up",
+			"1 while this instance reaches the cluster's Redis ([cluster]), 0 while it serves on its own state; absent outside cluster mode.",
+			nil, nil),
 		sites: map[string]bool{},
 	}
 	for i := range m.hs {
@@ -192,12 +199,16 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 		c.Describe(ch)
 	}
 	ch <- m.dropped
+	ch <- m.clusterUp
 }
 
 // Collect sends the current values.
 func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	for _, c := range m.vecs() {
 		c.Collect(ch)
+	}
+	if st := m.clusterState.Load(); st > 0 {
+		ch <- prometheus.MustNewConstMetric(m.clusterUp, prometheus.GaugeValue, float64(st-1))
 	}
 	m.mu.Lock()
 	stages := m.stages
@@ -229,6 +240,17 @@ func (m *Metrics) Observe(e events.Event) {
 		m.backups.WithLabelValues("ok").Inc()
 	case e.Type == events.BackupFailed:
 		m.backups.WithLabelValues("failed").Inc()
+	}
+}
+
+// ClusterUp sets portcullis_cluster_up: 1 while the cluster's Redis
+// answers, 0 while it does not. The series exists only in cluster mode,
+// from the first call on.
+func (m *Metrics) ClusterUp(up bool) {
+	if up {
+		m.clusterState.Store(2)
+	} else {
+		m.clusterState.Store(1)
 	}
 }
 

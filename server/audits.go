@@ -96,6 +96,14 @@ func (s *Server) auditSites() []selfaudit.Site {
 		return nil
 	}
 	cfg := rt.cfg
+	if cm := s.clusterMode; cm != nil && !cm.audits.Leading() {
+		// One instance of the cluster audits: they all serve the same.
+		out := make([]selfaudit.Site, len(cfg.Sites))
+		for i := range cfg.Sites {
+			out[i] = selfaudit.Site{Name: cfg.Sites[i].Name, Skip: "another instance of the cluster leads the self-audits"}
+		}
+		return out
+	}
 	httpsIP, httpsPort := dialAddr(s.lnTLS.Addr())
 	httpIP, httpPort := dialAddr(s.lnPlain.Addr())
 	out := make([]selfaudit.Site, 0, len(cfg.Sites))

@@ -41,7 +41,7 @@ import (
 type operations struct {
 	monitor *expiry.Monitor
 	alerts  *alert.Chain       // nil without [alerts] webhook
-	store   *store.Bolt        // events and reports, in the data directory
+	store   store.Store        // events, reports and audits: store.db, or Redis in cluster mode
 	queue   *store.Queue       // writes to store off the request path
 	backups *backup.Schedule   // nil without [backup] dir
 	adminLn net.Listener       // nil when listen.admin is off
@@ -58,6 +58,12 @@ type operations struct {
 	// bound beyond loopback; nil on loopback, where it speaks plain HTTP.
 	adminTLS *tls.Config
 }
+
+// storeMaxBackoff caps the wait between the store queue's retries while
+// the store is unavailable: a retry against a Redis that is down costs a
+// refused connection, and the backlog is written within this of its
+// return.
+const storeMaxBackoff = 5 * time.Second
 
 // MetricsPath is where the admin listener serves Prometheus metrics.
 const MetricsPath = "/metrics"
@@ -85,7 +91,12 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 		// Every event goes to the alert rules, which pass certificate
 		// and operations events on as they come and turn bursts of
 		// request events into one alert (alert.DefaultRules).
-		op.alerts, err = alert.New(a, alert.Options{Now: s.opts.Now, Logger: s.log})
+		ao := alert.Options{Now: s.opts.Now, Logger: s.log}
+		if s.cluster != nil {
+			// One instance delivers an alert all of them raise (docs/cluster.md).
+			ao.Claim = s.cluster.ClaimAlert
+		}
+		op.alerts, err = alert.New(a, ao)
 		if err != nil {
 			return nil, fmt.Errorf("alerts: %w", err)
 		}
@@ -109,13 +120,30 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 	warn := func(what string) func(error) {
 		return func(err error) { s.log.Warn("store: "+what+" failed", "error", err) }
 	}
-	op.store, err = store.Open(datadir.Dir(s.opts.DataDir), store.Options{
-		Retention: cfg.Store.Retention, MaxBytes: cfg.Store.MaxBytes, Now: s.opts.Now, OnError: warn("sweep"),
-	})
-	if err != nil {
-		return nil, err
+	so := store.Options{Retention: cfg.Store.Retention, MaxBytes: cfg.Store.MaxBytes, Now: s.opts.Now, OnError: warn("sweep")}
+	if s.cluster != nil {
+		// Cluster mode: every instance's events, reports and audits in
+		// Redis, so the dashboard and the API show the cluster's.
+		op.store = s.cluster.EventStore(so)
+	} else {
+		b, err := store.Open(datadir.Dir(s.opts.DataDir), so)
+		if err != nil {
+			return nil, err
+		}
+		op.store = b
 	}
-	op.queue = store.NewQueue(op.store, store.QueueOptions{OnError: warn("write")})
+	// While the store is unavailable (Redis down), the queue holds what
+	// arrives, up to its backlog, and retries; the request path never
+	// waits for it.
+	qo := store.QueueOptions{MaxBackoff: storeMaxBackoff}
+	if s.opts.StoreQueue != nil {
+		qo = *s.opts.StoreQueue
+	}
+	qo.OnError = warn("write")
+	qo.OnRecover = func(held, retries int) {
+		s.log.Info("store: writing again after an outage", "held", held, "retries", retries)
+	}
+	op.queue = store.NewQueue(op.store, qo)
 	s.bus.Subscribe(op.queue.Event)
 	s.metrics.CountDropped("store.queue", func() uint64 { st := op.queue.Stats(); return st.Dropped + st.Failed })
 	if cfg.Audit.Enabled {
@@ -134,6 +162,10 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		op.monitor.Collector(),
 		s.metrics,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "portcullis_store_backlog",
+			Help: "Events and reports held by the store's queue while the store is unavailable (cluster mode: Redis down), waiting to be written.",
+		}, func() float64 { return float64(op.queue.Stats().Held) }),
 	)
 	op.listen = cfg.Listen
 	if cfg.Listen.Admin != "" {

@@ -40,6 +40,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,7 @@ import (
 
 	"github.com/portcullis/portcullis/certs"
 	"github.com/portcullis/portcullis/certs/acme"
+	"github.com/portcullis/portcullis/cluster"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/demo"
@@ -57,6 +59,7 @@ import (
 	"github.com/portcullis/portcullis/proxy"
 	"github.com/portcullis/portcullis/reports"
 	"github.com/portcullis/portcullis/shield"
+	"github.com/portcullis/portcullis/store"
 )
 
 // HealthPath answers 200 "ok" on both listeners, for any Host, before
@@ -79,6 +82,13 @@ type Options struct {
 	// OnEvent, when set, receives every event, before the log, metrics
 	// and alert sinks (tests use it).
 	OnEvent events.Sink
+	// ClusterCheck is how often, in cluster mode, Redis is checked while
+	// it answers (with backoff while it does not). Default 1 s.
+	ClusterCheck time.Duration
+	// StoreQueue, when set, replaces the options of the store's write
+	// queue (its backlog and retries while the store is unavailable);
+	// tests shorten them.
+	StoreQueue *store.QueueOptions
 }
 
 // Server is a running portcullis front door.
@@ -106,6 +116,11 @@ type Server struct {
 	building *config.Config               // the configuration buildLocked is building
 
 	ops *operations // monitor, alerts, backups, admin listener
+
+	// cluster is the shared state of cluster mode ([cluster]); nil
+	// without it (cluster.go).
+	cluster     *cluster.Client
+	clusterMode *clusterMode // its health check, mirror and leaderships; nil without it
 }
 
 // runtime is one complete, immutable generation of the configuration.
@@ -162,14 +177,26 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 		s.lnTLS.Close()
 		return nil, fmt.Errorf("http listener: %w", err)
 	}
+	if cfg.Cluster != nil {
+		if err = s.openCluster(cfg.Cluster); err != nil {
+			s.lnTLS.Close()
+			s.lnPlain.Close()
+			return nil, err
+		}
+	}
 	if s.ops, err = s.newOperations(cfg); err != nil {
+		s.clusterMode.close()
 		s.lnTLS.Close()
 		s.lnPlain.Close()
 		return nil, err
 	}
+	if cm := s.clusterMode; cm != nil && s.ops.backups != nil {
+		s.ops.backups.Leading = cm.backups.Leading // one instance backs up
+	}
 	rt, err := s.build(cfg)
 	if err != nil {
 		s.ops.close(context.Background())
+		s.clusterMode.close()
 		s.lnTLS.Close()
 		s.lnPlain.Close()
 		return nil, err
@@ -181,12 +208,16 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 	if err != nil {
 		rt.retire()
 		s.ops.close(context.Background())
+		s.clusterMode.close()
 		s.lnTLS.Close()
 		s.lnPlain.Close()
 		return nil, err
 	}
 	s.hs = newHandshakes(s.metrics.Handshake, s.tlsRefused)
 	s.hs.install(s.tlsConf, func() bool { return s.cur.Load().acmeALPN })
+	if cm := s.clusterMode; cm != nil {
+		cm.applyTickets(s.tlsConf) // after install: its clone must not copy the keys
+	}
 	return s, nil
 }
 
@@ -213,9 +244,15 @@ func (s *Server) Start() error {
 	s.https.TLSConfig = s.tlsConf
 	s.https.ConnState = s.hs.connState
 	s.plain = newServer()
-	go func() { s.errs <- serveErr(s.https.ServeTLS(s.lnTLS, "", "")) }()
+	// Served through tls.NewListener rather than ServeTLS, which would
+	// clone the configuration: its session ticket keys (the cluster's,
+	// rotated in place) must be the ones the handshakes use.
+	go func() { s.errs <- serveErr(s.https.Serve(tls.NewListener(s.lnTLS, s.tlsConf))) }()
 	go func() { s.errs <- serveErr(s.plain.Serve(s.lnPlain)) }()
 	s.ops.start(s)
+	if cm := s.clusterMode; cm != nil {
+		cm.start()
+	}
 	return nil
 }
 
@@ -277,6 +314,9 @@ func (s *Server) Reload(cfg *config.Config) error {
 	old := s.cur.Load()
 	if cfg.TLS.Profile != old.cfg.TLS.Profile || !sameListen(cfg, old.cfg) || cfg.Limits != old.cfg.Limits {
 		s.log.Warn("reload: [listen] (addresses, admin token and hosts), TLS profile and limits take effect on restart only")
+	}
+	if !reflect.DeepEqual(cfg.Cluster, old.cfg.Cluster) {
+		s.log.Warn("reload: [cluster] changes take effect on restart only")
 	}
 	if !sameOperations(cfg, old.cfg) {
 		s.log.Warn("reload: [acme], [monitor], [alerts], [backup], [store] and [audit] changes take effect on restart only")
@@ -348,6 +388,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	if err := s.ops.close(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.clusterMode.close(); err != nil { // after ops, which may use it
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -577,6 +620,9 @@ func (s *Server) acmeLocked() (*acme.Manager, error) {
 		Emit:               s.bus.Emit,
 		Logger:             s.log,
 	}
+	if cm := s.clusterMode; cm != nil {
+		o.Storage = cm.store // one order per name in the cluster
+	}
 	var err error
 	if o.Issuer, err = acmeIssuer(cfg.ACME.ACMEIssuer); err != nil {
 		return nil, err
@@ -620,7 +666,15 @@ func (s *Server) localCA() (*certs.LocalCA, error) {
 	if s.ca != nil {
 		return s.ca, nil
 	}
-	ca, err := certs.OpenLocalCA(datadir.Dir(s.opts.DataDir).CA(), certs.LocalCAOptions{Now: s.opts.Now, Logger: s.log})
+	dir, opts := datadir.Dir(s.opts.DataDir).CA(), certs.LocalCAOptions{Now: s.opts.Now, Logger: s.log}
+	if cm := s.clusterMode; cm != nil {
+		root, err := cm.sharedCARoot(dir, opts) // nil: Redis down, the data directory's
+		if err != nil {
+			return nil, err
+		}
+		opts.Root = root
+	}
+	ca, err := certs.OpenLocalCA(dir, opts)
 	if err != nil {
 		return nil, err
 	}

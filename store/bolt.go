@@ -240,7 +240,7 @@ func (b *Bolt) AddEvents(es ...events.Event) error {
 
 // Events returns the events matching q, newest first.
 func (b *Bolt) Events(q Query) ([]events.Event, error) {
-	n := limit(q.Limit)
+	n := EffectiveLimit(q.Limit)
 	var out []events.Event
 	err := b.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketEvents).Cursor()
@@ -303,7 +303,7 @@ func (b *Bolt) AddAudit(a AuditRecord) error {
 
 // Audits returns the audits matching q, newest first.
 func (b *Bolt) Audits(q AuditQuery) ([]AuditRecord, error) {
-	n := limit(q.Limit)
+	n := EffectiveLimit(q.Limit)
 	var out []AuditRecord
 	err := b.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudits).Cursor()
@@ -342,7 +342,7 @@ func (b *Bolt) AddReports(rs ...Report) error {
 	return b.update(func(tx *bolt.Tx) error {
 		reports, last := tx.Bucket(bucketReports), tx.Bucket(bucketLast)
 		for _, r := range rs {
-			r = r.normalize(now)
+			r = r.Normalize(now)
 			k, t := aggKey(r), nanos(r.Time)
 			var a aggValue
 			if v := reports.Get(k); v != nil {
@@ -383,7 +383,7 @@ func lastKey(t uint64, k []byte) []byte {
 
 // Reports returns the aggregates matching q, most recently seen first.
 func (b *Bolt) Reports(q ReportQuery) ([]Aggregate, error) {
-	n := limit(q.Limit)
+	n := EffectiveLimit(q.Limit)
 	var out []Aggregate
 	err := b.view(func(tx *bolt.Tx) error {
 		reports := tx.Bucket(bucketReports)

@@ -2,6 +2,9 @@ package store
 
 import (
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -165,5 +168,119 @@ func TestQueueConcurrent(t *testing.T) {
 	aggs, _ := b.Reports(ReportQuery{})
 	if len(got) != 1600 || len(aggs) != 1 || aggs[0].Count != 8 || q.Stats().Written != 1608 {
 		t.Errorf("%d events, %+v, stats %+v; want 1600 events, 8 reports", len(got), aggs, q.Stats())
+	}
+}
+
+// flaky is a Writer that is unavailable while down is set.
+type flaky struct {
+	mu     sync.Mutex
+	down   bool
+	events []events.Event
+	tries  int
+}
+
+func (f *flaky) AddEvents(es ...events.Event) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.tries++
+	if f.down {
+		return fmt.Errorf("backend: %w", ErrUnavailable)
+	}
+	f.events = append(f.events, es...)
+	return nil
+}
+
+func (f *flaky) AddReports(...Report) error { return nil }
+
+func (f *flaky) set(down bool) { f.mu.Lock(); f.down = down; f.mu.Unlock() }
+
+// TestQueueOutage: while the Writer is unavailable the Queue holds what
+// arrives, up to Backlog, counting what it drops beyond; it retries
+// after a backoff that doubles, jittered and capped; the first retry
+// that succeeds writes everything held, in order; a store that stays
+// down at Close loses what is held, counted as failed.
+func TestQueueOutage(t *testing.T) {
+	w := &flaky{down: true}
+	var (
+		mu      sync.Mutex
+		delays  []time.Duration
+		timers  []chan time.Time
+		errs    []error
+		resumed []int
+	)
+	after := func(d time.Duration) <-chan time.Time {
+		c := make(chan time.Time, 1)
+		mu.Lock()
+		delays, timers = append(delays, d), append(timers, c)
+		mu.Unlock()
+		return c
+	}
+	fire := func() { // the latest retry's timer
+		mu.Lock()
+		c := timers[len(timers)-1]
+		mu.Unlock()
+		c <- time.Time{}
+	}
+	nTimers := func() int { mu.Lock(); defer mu.Unlock(); return len(timers) }
+	q := NewQueue(w, QueueOptions{Backlog: 10, Backoff: time.Second, MaxBackoff: 4 * time.Second, After: after,
+		OnError:   func(err error) { mu.Lock(); errs = append(errs, err); mu.Unlock() },
+		OnRecover: func(held, _ int) { mu.Lock(); resumed = append(resumed, held); mu.Unlock() }})
+	for i := range 15 {
+		q.Event(events.Event{Type: "e", Message: fmt.Sprint(i)})
+		q.Flush() // one at a time: the first fails alone, the rest are held
+	}
+	if s := q.Stats(); s.Held != 10 || s.Dropped != 5 || s.Written != 0 || s.Failed != 0 {
+		t.Fatalf("during the outage: %+v, want 10 held, 5 dropped", s)
+	}
+	for range 4 {
+		n := nTimers()
+		fire()
+		testutil.Eventually(t, 10*time.Second, "the next retry scheduled", func() bool { return nTimers() > n })
+	}
+	mu.Lock()
+	for i, d := range delays {
+		want := min(time.Second<<i, 4*time.Second)
+		if d < want/2 || d > want {
+			t.Errorf("retry %d after %v, want between %v and %v", i+1, d, want/2, want)
+		}
+	}
+	if len(errs) != 1 || !errors.Is(errs[0], ErrUnavailable) {
+		t.Errorf("OnError got %v, want the outage's first failure only", errs)
+	}
+	mu.Unlock()
+	w.set(false)
+	fire()
+	testutil.Eventually(t, 10*time.Second, "the backlog written", func() bool { return q.Stats().Written == 10 })
+	q.Event(events.Event{Type: "e", Message: "after"})
+	q.Flush()
+	w.mu.Lock()
+	var got []string
+	for _, e := range w.events {
+		got = append(got, e.Message)
+	}
+	w.mu.Unlock()
+	if want := []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "after"}; !slices.Equal(got, want) {
+		t.Errorf("written %v, want %v", got, want)
+	}
+	if s := q.Stats(); s.Held != 0 || s.Retries != 5 || s.Written != 11 {
+		t.Errorf("after the outage: %+v", s)
+	}
+	mu.Lock()
+	if !slices.Equal(resumed, []int{10}) {
+		t.Errorf("OnRecover got %v, want [10]", resumed)
+	}
+	mu.Unlock()
+
+	// Down again, and closed while down: one more try, the rest failed.
+	w.set(true)
+	q.Event(events.Event{Type: "e"})
+	q.Event(events.Event{Type: "e"})
+	q.Flush()
+	err := q.Close()
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "2 events and reports") {
+		t.Errorf("Close during an outage: %v", err)
+	}
+	if s := q.Stats(); s.Failed != 2 || s.Held != 0 {
+		t.Errorf("after Close: %+v, want the 2 held failed", s)
 	}
 }

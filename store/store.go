@@ -52,6 +52,13 @@ type Store interface {
 // ErrClosed is returned by a Store or Queue used after Close.
 var ErrClosed = errors.New("store: closed")
 
+// ErrUnavailable is what a Store's errors match (errors.Is) when its
+// backend cannot be reached for now — a shared database down, not a
+// record refused — so that the write is worth retrying: Queue keeps
+// what such a write held and tries again later. cluster's
+// *UnavailableError matches it.
+var ErrUnavailable = errors.New("store: backend unavailable")
+
 // Query selects events. The zero Query selects the newest DefaultLimit
 // events.
 type Query struct {
@@ -77,7 +84,9 @@ const (
 	MaxLimit     = 10000
 )
 
-func limit(n int) int {
+// EffectiveLimit is the number of records a query with Limit n returns
+// at most: DefaultLimit for 0 or less, MaxLimit at most.
+func EffectiveLimit(n int) int {
 	switch {
 	case n <= 0:
 		return DefaultLimit
@@ -85,6 +94,18 @@ func limit(n int) int {
 		return MaxLimit
 	}
 	return n
+}
+
+// Match reports whether e passes every filter of q (site, type,
+// severity, time range): what Events returns, before the limit.
+func (q Query) Match(e events.Event) bool {
+	return e.Severity >= q.MinSeverity && (q.Site == "" || e.Site == q.Site) && q.matchType(e.Type) &&
+		within(e.Time, q.Since, q.Until)
+}
+
+// within reports whether since <= t < until, a zero bound being open.
+func within(t, since, until time.Time) bool {
+	return (since.IsZero() || !t.Before(since)) && (until.IsZero() || t.Before(until))
 }
 
 // matchType reports whether an event of type t passes the Query's Type.
@@ -168,6 +189,17 @@ type ReportQuery struct {
 	Limit int
 }
 
+// Match reports whether a passes q's site, type and since filters.
+func (q ReportQuery) Match(a Aggregate) bool {
+	return (q.Site == "" || a.Site == q.Site) && (q.Type == "" || a.Type == q.Type) &&
+		(q.Since.IsZero() || !a.Last.Before(q.Since))
+}
+
+// AggregateKey identifies the aggregate r counts into: its site, type,
+// directive, blocked origin and document, each length-prefixed. r should
+// be normalized (Normalize) first.
+func (r Report) AggregateKey() string { return string(aggKey(r)) }
+
 // Field limits, in bytes: longer values are clipped (at a UTF-8 boundary)
 // before they are stored, so that no report can make a key or a value
 // large.
@@ -181,8 +213,9 @@ const (
 	MaxSource    = 512
 )
 
-// normalize clips every field of r and gives it a time.
-func (r Report) normalize(now time.Time) Report {
+// Normalize clips every field of r to the limits below and gives it a
+// time (now, when it has none): what AddReports counts.
+func (r Report) Normalize(now time.Time) Report {
 	if r.Time.IsZero() {
 		r.Time = now
 	}
@@ -300,4 +333,9 @@ type AuditQuery struct {
 	// Limit is the most audits returned: 0 means DefaultLimit, and it is
 	// capped at MaxLimit.
 	Limit int
+}
+
+// Match reports whether a passes q's site and time range.
+func (q AuditQuery) Match(a AuditRecord) bool {
+	return (q.Site == "" || a.Site == q.Site) && within(a.Time, q.Since, q.Until)
 }

@@ -125,6 +125,11 @@ type Options struct {
 	Emit events.Sink
 	// Logger receives certmagic's log. Default slog.Default().
 	Logger *slog.Logger
+	// Storage, when set, holds the certificates, keys and accounts
+	// instead of the crash-safe file storage in Dir: in cluster mode,
+	// the storage every instance shares, whose locks make one instance
+	// order a name and the others find it stored.
+	Storage certmagic.Storage
 }
 
 // Manager runs ACME for a server: one certificate cache with its renewal
@@ -132,7 +137,7 @@ type Options struct {
 // concurrent use.
 type Manager struct {
 	o       Options
-	storage *Storage
+	storage certmagic.Storage
 	cache   *certmagic.Cache
 	base    *certmagic.Config // certificates managed from the start
 	issuer  *certmagic.ACMEIssuer
@@ -183,9 +188,13 @@ func NewManager(o Options) (*Manager, error) {
 	if o.Emit == nil {
 		o.Emit = func(events.Event) {}
 	}
-	st, err := OpenStorage(o.Dir, o.Logger)
-	if err != nil {
-		return nil, err
+	var st certmagic.Storage = o.Storage
+	if st == nil {
+		fs, err := OpenStorage(o.Dir, o.Logger)
+		if err != nil {
+			return nil, err
+		}
+		st = fs
 	}
 	m := &Manager{o: o, storage: st, owners: map[string]string{}}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
@@ -194,6 +203,7 @@ func NewManager(o Options) (*Manager, error) {
 		RenewCheckInterval: o.RenewCheckInterval,
 		Logger:             zapLogger(o.Logger),
 	})
+	var err error
 	if m.base, m.issuer, err = m.newConfig(nil); err != nil {
 		m.cache.Stop()
 		return nil, err

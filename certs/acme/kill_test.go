@@ -74,7 +74,7 @@ func TestKillChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.base.Storage = markedStorage{m.storage}
+	m.base.Storage = markedStorage{m.storage.(*Storage)}
 	if _, err := m.Source("s", []string{"localhost"}, nil); err != nil {
 		t.Fatal(err)
 	}
