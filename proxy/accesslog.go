@@ -10,9 +10,11 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
+	"github.com/portcullis/portcullis/internal/stack"
 	"github.com/portcullis/portcullis/shield"
 )
 
@@ -27,7 +29,11 @@ type AccessLogOptions struct {
 	// over TLS, tls (the version).
 	Format string
 	// Out receives one line per request; nil means os.Stderr. Writes are
-	// serialized; each line is one Write call.
+	// serialized; each line is one Write call. When Out has a Flush
+	// method (a LogBuffer), it is called whenever the last request in
+	// flight has been logged, so that a buffer holds lines only while
+	// requests overlap: under load many lines go out in one write, and
+	// a lone request's line is written as it is logged.
 	Out io.Writer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -63,27 +69,41 @@ func AccessLog(next http.Handler, o AccessLogOptions) http.Handler {
 		a.out = os.Stderr
 	}
 	a.common = o.Format == "common"
+	a.flusher, _ = a.out.(interface{ Flush() error })
 	return a
 }
 
 type accessLog struct {
-	next   http.Handler
-	now    func() time.Time
-	out    io.Writer
-	query  bool
-	common bool       // Common Log Format instead of JSON
-	mu     sync.Mutex // serializes line writes
+	next     http.Handler
+	now      func() time.Time
+	out      io.Writer
+	flusher  interface{ Flush() error } // out, when it buffers
+	inflight atomic.Int64               // requests being served
+	query    bool
+	common   bool       // Common Log Format instead of JSON
+	mu       sync.Mutex // serializes line writes
 }
 
 var logWriters = sync.Pool{New: func() any { return new(logWriter) }}
 
 func (a *accessLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 2 {
+		// The first handler in portcullis serve, on the goroutine
+		// net/http's HTTP/2 server starts per request: grow its stack
+		// while it is shallow (package stack). HTTP/1.1 requests run on
+		// their connection's goroutine, whose stack has grown already.
+		stack.Grow()
+	}
 	start := a.now()
+	a.inflight.Add(1)
 	lw := logWriters.Get().(*logWriter)
 	*lw = logWriter{rw: w}
 	returned := false
 	defer func() {
 		a.record(r, lw, start)
+		if a.inflight.Add(-1) == 0 && a.flusher != nil {
+			_ = a.flusher.Flush()
+		}
 		if returned { // after a panic, someone may still hold lw
 			*lw = logWriter{}
 			logWriters.Put(lw)

@@ -134,9 +134,16 @@ func BenchmarkFlushInterval(b *testing.B) {
 // writes a small body, without network.
 func BenchmarkAccessLogHandler(b *testing.B) {
 	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
-	for _, format := range []string{"json", "common"} {
+	for _, format := range []string{"json", "common", "json+buffer"} {
 		b.Run(format, func(b *testing.B) {
-			h := AccessLog(app, AccessLogOptions{Format: format, Out: io.Discard})
+			var out io.Writer = io.Discard
+			if f, ok := strings.CutSuffix(format, "+buffer"); ok {
+				// as portcullis serve writes it
+				buf := NewLogBuffer(io.Discard, 0, 0)
+				defer buf.Close()
+				format, out = f, buf
+			}
+			h := AccessLog(app, AccessLogOptions{Format: format, Out: out})
 			req := httptest.NewRequest("GET", "http://app.example/path", nil)
 			w := &discardWriter{h: http.Header{}}
 			b.ReportAllocs()

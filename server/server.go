@@ -213,6 +213,12 @@ func New(cfg *config.Config, o Options) (*Server, error) {
 		s.lnPlain.Close()
 		return nil, err
 	}
+	// Full 16 KiB TLS records from a connection's first byte, as nginx
+	// and HAProxy send them: crypto/tls's dynamic record sizing split a
+	// small response on a new connection into two records, each a
+	// write(2), ~15 % of a request's CPU with a handshake per request
+	// (docs/benchmarks.md, issue 17). It is not a protection.
+	s.tlsConf.DynamicRecordSizingDisabled = true
 	s.hs = newHandshakes(s.metrics.Handshake, s.tlsRefused)
 	s.hs.install(s.tlsConf, func() bool { return s.cur.Load().acmeALPN })
 	if cm := s.clusterMode; cm != nil {
@@ -484,7 +490,12 @@ func (s *Server) buildLocked(cfg *config.Config) (_ *runtime, err error) {
 	rt.unrouted = s.metrics.Site("", shield.DefaultMethods).Wrap(http.HandlerFunc(s.refuseHost))
 	rt.handler = http.HandlerFunc(rt.route)
 	if cfg.AccessLog.Format != "off" {
-		rt.handler = proxy.AccessLog(rt.handler, proxy.AccessLogOptions{Format: cfg.AccessLog.Format, Out: out, Now: s.opts.Now})
+		// Lines are batched while requests overlap (a write(2) per line
+		// cost ~2.5 % of a request's CPU); retiring the generation, on
+		// reload or shutdown, flushes them before the file closes.
+		buf := proxy.NewLogBuffer(out, 0, 0)
+		closers = append(closers, func() { buf.Close() })
+		rt.handler = proxy.AccessLog(rt.handler, proxy.AccessLogOptions{Format: cfg.AccessLog.Format, Out: buf, Now: s.opts.Now})
 	}
 	var once sync.Once
 	rt.retire = func() { once.Do(release) }

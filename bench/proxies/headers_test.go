@@ -70,14 +70,17 @@ func TestHeadersMatchShield(t *testing.T) {
 	}
 }
 
-// TestRunScriptSyntax parses run.sh without running it (bash -n).
+// TestRunScriptSyntax parses the scripts without running them (bash -n):
+// run.sh, the comparison, and profile.sh, the per-request counts.
 func TestRunScriptSyntax(t *testing.T) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
-		t.Fatal("bash is needed to check run.sh:", err)
+		t.Fatal("bash is needed to check the scripts:", err)
 	}
-	out, err := exec.Command(bash, "-n", "run.sh").CombinedOutput()
-	if err != nil {
-		t.Fatalf("bash -n run.sh: %v\n%s", err, out)
+	for _, script := range []string{"run.sh", "profile.sh"} {
+		out, err := exec.Command(bash, "-n", script).CombinedOutput()
+		if err != nil {
+			t.Errorf("bash -n %s: %v\n%s", script, err, out)
+		}
 	}
 }
