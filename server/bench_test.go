@@ -78,44 +78,9 @@ const storedSites = 1000
 // the issuing CA would (a window around day 60 of 90), and hands every
 // other request to Pebble. The front speaks HTTP/2, as public ACME CAs do.
 func BenchmarkStartStored1000(b *testing.B) {
-	ca := pebbletest.Start(b, pebbletest.Options{})
-	// No challenge is ever validated (every certificate is stored), so
-	// the validation ports are never used; Validate makes the CA answer.
-	ca.Validate(1, 1)
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("ok"))
-	}))
-	b.Cleanup(upstream.Close)
-
-	notBefore := time.Now().Add(-10 * 24 * time.Hour).Truncate(time.Second)
-	front := newARIFront(b, ca, notBefore)
-	dir := b.TempDir()
-	root := filepath.Join(dir, "acme-api-root.pem")
-	if err := os.WriteFile(root, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.srv.Certificate().Raw}), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	caURL := front.srv.URL + "/dir"
-	var cfgText strings.Builder
-	fmt.Fprintf(&cfgText, `
-[listen]
-https = "127.0.0.1:0"
-http = "127.0.0.1:0"
-admin = "off"
-
-[access_log]
-format = "off"
-
-[acme]
-ca = %q
-ca_root = %q
-email = "ops@example.com"
-`, caURL, root)
-	names := make([]string, storedSites)
-	for i := range names {
-		names[i] = fmt.Sprintf("site%04d.bench.test", i)
-		fmt.Fprintf(&cfgText, "\n[[site]]\nname = \"site%04d\"\nhosts = [%q]\nupstream = %q\n[site.cert]\nsource = \"acme\"\n",
-			i, names[i], upstream.URL)
-	}
+	env := newStoredEnv(b, "")
+	ca, front, dir, caURL, names, notBefore := env.ca, env.front, env.dir, env.caURL, env.names, env.notBefore
+	cfgText := env.cfgText
 	pki := newBenchPKI(b)
 	issuerKey := (&certmagic.ACMEIssuer{CA: caURL}).IssuerKey()
 	// Measured once, before any server starts: certmagic's process-wide
@@ -136,7 +101,7 @@ email = "ops@example.com"
 		pki.store(b, st, issuerKey, caURL, names, notBefore, v.ariFresh)
 		b.Run(v.name, func(b *testing.B) {
 			orders, ari := ca.Orders(), front.requests.Load()
-			benchStart(b, filepath.Join(dir, "portcullis.toml"), cfgText.String(), st, names, pki.roots, front, !v.ariFresh)
+			benchStart(b, filepath.Join(dir, "portcullis.toml"), cfgText, st, names, pki.roots, front, !v.ariFresh)
 			b.ReportMetric(liveBase, "live-base-MiB")
 			if n := ca.Orders() - orders; n != 0 {
 				b.Fatalf("%d ACME orders placed for stored certificates", n)
@@ -146,6 +111,64 @@ email = "ops@example.com"
 			}
 		})
 	}
+}
+
+// storedEnv is what the benchmarks starting with storedSites stored
+// certificates share: an in-process Pebble behind an ariFront, an
+// upstream, and the configuration of storedSites ACME sites.
+type storedEnv struct {
+	ca        *pebbletest.CA
+	front     *ariFront
+	dir       string    // the benchmark's temporary directory
+	caURL     string    // the ACME directory, through the front
+	notBefore time.Time // of every stored certificate
+	names     []string  // one host name per site
+	cfgText   string    // the configuration
+}
+
+// newStoredEnv starts the CA, its front and the upstream, and writes the
+// configuration: listeners on loopback, no admin listener, no access
+// log, extra (more sections), [acme] and the sites.
+func newStoredEnv(b *testing.B, extra string) *storedEnv {
+	ca := pebbletest.Start(b, pebbletest.Options{})
+	// No challenge is ever validated (every certificate is stored), so
+	// the validation ports are never used; Validate makes the CA answer.
+	ca.Validate(1, 1)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok"))
+	}))
+	b.Cleanup(upstream.Close)
+
+	env := &storedEnv{ca: ca, dir: b.TempDir(), notBefore: time.Now().Add(-10 * 24 * time.Hour).Truncate(time.Second)}
+	env.front = newARIFront(b, ca, env.notBefore)
+	root := filepath.Join(env.dir, "acme-api-root.pem")
+	if err := os.WriteFile(root, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: env.front.srv.Certificate().Raw}), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	env.caURL = env.front.srv.URL + "/dir"
+	var cfgText strings.Builder
+	fmt.Fprintf(&cfgText, `
+[listen]
+https = "127.0.0.1:0"
+http = "127.0.0.1:0"
+admin = "off"
+
+[access_log]
+format = "off"
+%s
+[acme]
+ca = %q
+ca_root = %q
+email = "ops@example.com"
+`, extra, env.caURL, root)
+	env.names = make([]string, storedSites)
+	for i := range env.names {
+		env.names[i] = fmt.Sprintf("site%04d.bench.test", i)
+		fmt.Fprintf(&cfgText, "\n[[site]]\nname = \"site%04d\"\nhosts = [%q]\nupstream = %q\n[site.cert]\nsource = \"acme\"\n",
+			i, env.names[i], upstream.URL)
+	}
+	env.cfgText = cfgText.String()
+	return env
 }
 
 // ariFront serves a pebbletest CA's API, answering renewal-information

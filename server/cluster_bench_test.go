@@ -3,12 +3,9 @@ package server
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	goruntime "runtime"
@@ -20,7 +17,6 @@ import (
 
 	"github.com/portcullis/portcullis/cluster"
 	"github.com/portcullis/portcullis/config"
-	"github.com/portcullis/portcullis/internal/pebbletest"
 	"github.com/portcullis/portcullis/internal/redistest"
 )
 
@@ -38,46 +34,15 @@ import (
 //     holding the mirror: the same reads, no copy to write.
 func BenchmarkClusterJoin1000(b *testing.B) {
 	rs := redistest.Start(b)
-	ca := pebbletest.Start(b, pebbletest.Options{})
-	ca.Validate(1, 1)
-	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
-	b.Cleanup(upstream.Close)
-	notBefore := time.Now().Add(-10 * 24 * time.Hour).Truncate(time.Second)
-	front := newARIFront(b, ca, notBefore)
-	dir := b.TempDir()
-	root := filepath.Join(dir, "acme-api-root.pem")
-	if err := os.WriteFile(root, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.srv.Certificate().Raw}), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	caURL := front.srv.URL + "/dir"
-	var cfgText strings.Builder
-	fmt.Fprintf(&cfgText, `
-[listen]
-https = "127.0.0.1:0"
-http = "127.0.0.1:0"
-admin = "off"
-
-[access_log]
-format = "off"
-
+	env := newStoredEnv(b, fmt.Sprintf(`
 [audit]
 enabled = false
 
 [cluster]
 redis = %q
 key = %q
-
-[acme]
-ca = %q
-ca_root = %q
-email = "ops@example.com"
-`, rs.URL(), testClusterKey, caURL, root)
-	names := make([]string, storedSites)
-	for i := range names {
-		names[i] = fmt.Sprintf("site%04d.bench.test", i)
-		fmt.Fprintf(&cfgText, "\n[[site]]\nname = \"site%04d\"\nhosts = [%q]\nupstream = %q\n[site.cert]\nsource = \"acme\"\n",
-			i, names[i], upstream.URL)
-	}
+`, rs.URL(), testClusterKey))
+	ca, dir, caURL, names, notBefore := env.ca, env.dir, env.caURL, env.names, env.notBefore
 	// The certificates as certmagic stores them, written to a staging
 	// directory, then into Redis.
 	pki := newBenchPKI(b)
@@ -118,7 +83,7 @@ email = "ops@example.com"
 	for _, v := range []string{"empty-dir", "mirrored-dir"} {
 		b.Run(v, func(b *testing.B) {
 			orders := ca.Orders()
-			benchJoin(b, filepath.Join(dir, "portcullis.toml"), cfgText.String(), filepath.Join(dir, v), names, pki.roots, v == "empty-dir")
+			benchJoin(b, filepath.Join(dir, "portcullis.toml"), env.cfgText, filepath.Join(dir, v), names, pki.roots, v == "empty-dir")
 			if n := ca.Orders() - orders; n != 0 {
 				b.Fatalf("%d ACME orders placed for certificates Redis holds", n)
 			}

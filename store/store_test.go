@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -211,69 +210,6 @@ func TestCompact(t *testing.T) {
 	}
 	if got, _ := b.Events(Query{Type: "after"}); len(got) != 1 {
 		t.Errorf("event written after compaction lost: %v", got)
-	}
-}
-
-// TestConcurrent: writers and readers at once (run with -race); every
-// event written is there.
-func TestConcurrent(t *testing.T) {
-	b := open(t, Options{MaxBytes: -1})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := range 50 {
-				if err := b.AddEvents(ev("e", fmt.Sprint(w), events.Info, t0.Add(time.Duration(i)*time.Second), fmt.Sprint(i))); err != nil {
-					t.Error(err)
-				}
-				if err := b.AddReports(rep(fmt.Sprint(w), "t", "d", "", "/", t0)); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-		wg.Go(func() {
-			for range 50 {
-				if _, err := b.Events(Query{Site: fmt.Sprint(w)}); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
-	wg.Go(func() {
-		for range 3 {
-			if err := b.Compact(); err != nil {
-				t.Error(err)
-			}
-		}
-	})
-	wg.Wait()
-	for w := range 4 {
-		got, _ := b.Events(Query{Site: fmt.Sprint(w)})
-		aggs, _ := b.Reports(ReportQuery{Site: fmt.Sprint(w)})
-		if len(got) != 50 || len(aggs) != 1 || aggs[0].Count != 50 {
-			t.Errorf("writer %d: %d events, aggregates %+v; want 50 of each", w, len(got), aggs)
-		}
-	}
-}
-
-// TestClosed: a closed store says so.
-func TestClosed(t *testing.T) {
-	b := open(t, Options{})
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
-	for name, err := range map[string]error{
-		"AddEvents": b.AddEvents(events.Event{}), "AddReports": b.AddReports(Report{}), "Close": b.Close(), "Compact": b.Compact(),
-		"Check": b.Check(), "Sweep": b.Sweep(),
-	} {
-		if !errors.Is(err, ErrClosed) {
-			t.Errorf("%s after Close: %v, want ErrClosed", name, err)
-		}
-	}
-	if _, err := b.Events(Query{}); !errors.Is(err, ErrClosed) {
-		t.Errorf("Events after Close: %v", err)
-	}
-	if _, err := b.Reports(ReportQuery{}); !errors.Is(err, ErrClosed) {
-		t.Errorf("Reports after Close: %v", err)
 	}
 }
 
