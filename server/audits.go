@@ -32,6 +32,25 @@ type audits struct {
 	done   chan struct{}      // closed when Run has returned
 }
 
+// queuedAudits is the store of the self-audits: results are written
+// through the queue, so that one finished while a shared store is down
+// (cluster mode) is held with the events and written when the store
+// returns, instead of being lost; AddAudit waits until it is written (or
+// held), so a result is readable once its audit.completed event is out.
+type queuedAudits struct {
+	store.Store
+	q *store.Queue
+}
+
+// AddAudit queues a and waits for the queue to write or hold it.
+func (qa queuedAudits) AddAudit(a store.AuditRecord) error {
+	if err := qa.q.AddAudit(a); err != nil {
+		return err
+	}
+	qa.q.Flush()
+	return nil
+}
+
 // newAudits builds the scheduler of [audit], writing to st, and triggers
 // an audit of a site whose certificate was obtained or renewed.
 func (s *Server) newAudits(a config.Audit, st store.Store) (*audits, error) {

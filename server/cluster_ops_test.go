@@ -260,6 +260,11 @@ func TestClusterStoreOutage(t *testing.T) {
 	rs.Stop()
 	emit(a, 40, "a")
 	emit(b, 100, "b")
+	// A self-audit finished during the outage is held with the events
+	// (the scheduler writes through queuedAudits).
+	if err := (queuedAudits{a.srv.ops.store, a.srv.ops.queue}).AddAudit(store.AuditRecord{Site: "app", Grade: "A"}); err != nil {
+		t.Fatal(err)
+	}
 	testutil.Eventually(t, 10*time.Second, "both queues retrying", func() bool {
 		return a.srv.ops.queue.Stats().Retries >= 2 && b.srv.ops.queue.Stats().Retries >= 2
 	})
@@ -308,6 +313,9 @@ func TestClusterStoreOutage(t *testing.T) {
 	bs = b.srv.ops.queue.Stats()
 	if nb > backlog || uint64(nb)+bs.Dropped < 100 || bs.Failed != 0 {
 		t.Errorf("B kept %d of its 100 events, dropped %d (failed %d): want at most %d kept, the rest counted", nb, bs.Dropped, bs.Failed, backlog)
+	}
+	if got, err := b.srv.Audits(store.AuditQuery{Site: "app"}); err != nil || len(got) != 1 || got[0].Grade != "A" {
+		t.Errorf("B reads the audit A held through the outage: %+v, %v", got, err)
 	}
 	if na2, nb2 := byWho(a.apiEvents(t, events.CrossOriginBlocked)); na2 != na || nb2 != nb {
 		t.Errorf("A reads %d of A's and %d of B's, B reads %d and %d: want the same", na2, nb2, na, nb)

@@ -69,11 +69,22 @@ type QueueStats struct {
 	Retries uint64
 }
 
-// ErrQueueFull is returned by Queue.AddEvents and Queue.AddReports when
-// something was dropped because the queue was full.
+// ErrQueueFull is returned by Queue.AddEvents, Queue.AddReports and
+// Queue.AddAudit when something was dropped because the queue was full.
 var ErrQueueFull = errors.New("store: queue full")
 
-// Queue writes events and reports to a Writer (a Store) from one
+// ErrNoAudits is returned by Queue.AddAudit when the Queue's Writer keeps
+// no audits (it has no AddAudit method).
+var ErrNoAudits = errors.New("store: the queue's writer keeps no audits")
+
+// AuditWriter is a Writer that keeps audits too, as every Store does.
+// A Queue in front of one queues audits with the rest.
+type AuditWriter interface {
+	AddAudit(a AuditRecord) error
+}
+
+// Queue writes events and reports (and audits, when the Writer keeps
+// them: AuditWriter) to a Writer (a Store) from one
 // goroutine, without ever blocking its callers: they go into a bounded
 // queue, and the goroutine writes whatever has accumulated in one
 // transaction (one fsync) per kind, so a burst costs a few fsyncs rather
@@ -90,6 +101,7 @@ var ErrQueueFull = errors.New("store: queue full")
 // (counted as Failed).
 type Queue struct {
 	w       Writer
+	aw      AuditWriter // w, when it keeps audits; nil otherwise
 	batch   int
 	onError func(error)
 
@@ -107,11 +119,13 @@ type Queue struct {
 	closeErr                                error // set by run before done closes
 }
 
-// entry is one queued item: an event, a report, or a flush marker.
+// entry is one queued item: an event, a report, an audit, or a flush
+// marker.
 type entry struct {
 	report bool
 	e      events.Event
 	r      Report
+	audit  *AuditRecord
 	flush  chan struct{}
 }
 
@@ -148,6 +162,7 @@ func NewQueue(w Writer, o QueueOptions) *Queue {
 	}
 	q := &Queue{w: w, batch: o.Batch, onError: o.OnError, ch: make(chan entry, o.Size), done: make(chan struct{}),
 		backlog: o.Backlog, backoff: o.Backoff, maxBackoff: o.MaxBackoff, after: o.After, onRecover: o.OnRecover}
+	q.aw, _ = w.(AuditWriter)
 	go q.run()
 	return q
 }
@@ -207,6 +222,19 @@ func (q *Queue) AddReports(rs ...Report) error {
 	return err
 }
 
+// AddAudit queues a's result; ErrQueueFull if it was dropped, ErrNoAudits
+// if the Writer keeps none. An audit written while the Writer is
+// unavailable is held and written with the rest when it returns.
+func (q *Queue) AddAudit(a AuditRecord) error {
+	if q.aw == nil {
+		return ErrNoAudits
+	}
+	if !q.send(entry{audit: &a}) {
+		return ErrQueueFull
+	}
+	return nil
+}
+
 // Flush waits until everything queued before it has been written,
 // failed, or — the Writer unavailable — is held in the backlog. It
 // returns at once on a closed Queue.
@@ -252,13 +280,14 @@ func (q *Queue) run() {
 	var (
 		evs     []events.Event
 		reps    []Report
+		auds    []AuditRecord
 		flushes []chan struct{}
 		down    bool
 		retries int
 		lastErr error
 		retry   <-chan time.Time
 	)
-	held := func() int { return len(evs) + len(reps) }
+	held := func() int { return len(evs) + len(reps) + len(auds) }
 	add := func(x entry) {
 		switch {
 		case x.flush != nil:
@@ -267,6 +296,8 @@ func (q *Queue) run() {
 			q.dropped.Add(1)
 		case x.report:
 			reps = append(reps, x.r)
+		case x.audit != nil:
+			auds = append(auds, *x.audit)
 		default:
 			evs = append(evs, x.e)
 		}
@@ -287,6 +318,11 @@ func (q *Queue) run() {
 				reps = reps[len(part):]
 			}
 		}
+		for ok && len(auds) > 0 {
+			if ok, lastErr = q.try(q.aw.AddAudit(auds[0]), 1); ok {
+				auds = auds[1:]
+			}
+		}
 		switch {
 		case ok && down:
 			q.onRecover(before, retries)
@@ -297,12 +333,15 @@ func (q *Queue) run() {
 			}
 			down = true
 			// Taken in one go before the failure, more than the backlog
-			// holds: the newest go.
+			// holds: the newest go, audits (one per site and run) last.
 			for held() > q.backlog {
-				if len(reps) > 0 {
+				switch {
+				case len(reps) > 0:
 					reps = reps[:len(reps)-1]
-				} else {
+				case len(evs) > 0:
 					evs = evs[:len(evs)-1]
+				default:
+					auds = auds[:len(auds)-1]
 				}
 				q.dropped.Add(1)
 			}
@@ -314,6 +353,9 @@ func (q *Queue) run() {
 		}
 		if len(reps) == 0 {
 			reps = nil
+		}
+		if len(auds) == 0 {
+			auds = nil
 		}
 		q.held.Store(uint64(held()))
 		for _, c := range flushes {
@@ -368,7 +410,7 @@ func (q *Queue) run() {
 	if n := held(); n > 0 {
 		q.failed.Add(uint64(n))
 		q.held.Store(0)
-		q.closeErr = fmt.Errorf("store: %d events and reports not written at close: %w", n, lastErr)
+		q.closeErr = fmt.Errorf("store: %d events, reports and audits not written at close: %w", n, lastErr)
 		q.onError(q.closeErr)
 	}
 }

@@ -277,10 +277,55 @@ func TestQueueOutage(t *testing.T) {
 	q.Event(events.Event{Type: "e"})
 	q.Flush()
 	err := q.Close()
-	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "2 events and reports") {
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "2 events, reports and audits") {
 		t.Errorf("Close during an outage: %v", err)
 	}
 	if s := q.Stats(); s.Failed != 2 || s.Held != 0 {
 		t.Errorf("after Close: %+v, want the 2 held failed", s)
+	}
+}
+
+// auditing is a flaky Writer that keeps audits too.
+type auditing struct {
+	flaky
+	audits []AuditRecord
+}
+
+func (a *auditing) AddAudit(r AuditRecord) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.down {
+		return fmt.Errorf("backend: %w", ErrUnavailable)
+	}
+	a.audits = append(a.audits, r)
+	return nil
+}
+
+// TestQueueAudits: an audit goes through the queue like an event: held
+// while the Writer is unavailable and written, after the events held
+// before it, when it returns; a Writer that keeps no audits is refused.
+func TestQueueAudits(t *testing.T) {
+	if err := NewQueue(&flaky{}, QueueOptions{}).AddAudit(AuditRecord{Site: "a"}); !errors.Is(err, ErrNoAudits) {
+		t.Errorf("AddAudit to a Writer without audits: %v, want ErrNoAudits", err)
+	}
+	w := &auditing{flaky: flaky{down: true}}
+	retry := make(chan time.Time, 1)
+	q := NewQueue(w, QueueOptions{After: func(time.Duration) <-chan time.Time { return retry }, OnError: func(error) {}})
+	defer q.Close()
+	q.Event(events.Event{Type: "e", Message: "before"})
+	if err := q.AddAudit(AuditRecord{Site: "a", Grade: "A+"}); err != nil {
+		t.Fatal(err)
+	}
+	q.Flush()
+	if s := q.Stats(); s.Held != 2 || s.Written != 0 {
+		t.Fatalf("during the outage: %+v, want the event and the audit held", s)
+	}
+	w.set(false)
+	retry <- time.Time{}
+	testutil.Eventually(t, 10*time.Second, "the audit written", func() bool { return q.Stats().Written == 2 })
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.events) != 1 || len(w.audits) != 1 || w.audits[0].Grade != "A+" {
+		t.Errorf("written: events %v, audits %+v", w.events, w.audits)
 	}
 }
