@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/portcullis/portcullis/internal/stack"
 )
 
 // Site counts the requests of one site. Make one per site and
@@ -60,12 +58,6 @@ type counted struct {
 var recorders = sync.Pool{New: func() any { return new(recorder) }}
 
 func (c *counted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ProtoMajor == 2 {
-		// With the access log off this is portcullis serve's first
-		// handler: grow the per-request goroutine's stack while it is
-		// shallow (package stack).
-		stack.Grow()
-	}
 	start := time.Now()
 	rec := recorders.Get().(*recorder)
 	*rec = recorder{rw: w}

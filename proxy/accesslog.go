@@ -14,7 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/portcullis/portcullis/internal/stack"
 	"github.com/portcullis/portcullis/shield"
 )
 
@@ -87,13 +86,6 @@ type accessLog struct {
 var logWriters = sync.Pool{New: func() any { return new(logWriter) }}
 
 func (a *accessLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.ProtoMajor == 2 {
-		// The first handler in portcullis serve, on the goroutine
-		// net/http's HTTP/2 server starts per request: grow its stack
-		// while it is shallow (package stack). HTTP/1.1 requests run on
-		// their connection's goroutine, whose stack has grown already.
-		stack.Grow()
-	}
 	start := a.now()
 	a.inflight.Add(1)
 	lw := logWriters.Get().(*logWriter)

@@ -55,6 +55,7 @@ import (
 	"github.com/portcullis/portcullis/datadir"
 	"github.com/portcullis/portcullis/demo"
 	"github.com/portcullis/portcullis/events"
+	"github.com/portcullis/portcullis/internal/stack"
 	"github.com/portcullis/portcullis/metrics"
 	"github.com/portcullis/portcullis/proxy"
 	"github.com/portcullis/portcullis/reports"
@@ -290,6 +291,13 @@ func (s *Server) LocalCA() *certs.LocalCA {
 
 // serveHTTP is the entry point of both listeners.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 2 {
+		// net/http's HTTP/2 server runs each request on a new goroutine:
+		// grow its stack here, while it is shallow, rather than deep in
+		// the proxy (package stack). HTTP/1.1 requests run on their
+		// connection's goroutine, whose stack has grown already.
+		stack.Grow()
+	}
 	if m := s.acme.Load(); m != nil && m.HandleHTTPChallenge(w, r) {
 		return
 	}
