@@ -53,21 +53,26 @@ func TestConformance(t *testing.T) {
 	t.Run("Redis", func(t *testing.T) {
 		t.Parallel()
 		srv := redistest.Start(t)
-		const lease = 2 * time.Second
-		o := Options{LockLease: lease, Prefix: "conformance"}
-		storagetest.Run(t, storagetest.Harness{
-			New: func(t *testing.T) certmagic.Storage { return open(t, srv, o).Storage() },
-			HoldAndDie: func(t *testing.T, name string) func() {
-				c := open(t, srv, o)
-				if err := c.Storage().Lock(t.Context(), name); err != nil {
-					t.Fatal(err)
-				}
-				return c.kill
-			},
-			Lease: lease,
-			Slack: time.Second,
-		})
+		storagetest.Run(t, redisHarness(Options{URL: srv.URL(), LockLease: 2 * time.Second, Prefix: "conformance"}))
 	})
+}
+
+// redisHarness is the conformance suite's harness for the Redis storage
+// on what o locates, with o's lock lease: instances are Clients of their
+// own; one dies as a crashed process would (Client.kill).
+func redisHarness(o Options) storagetest.Harness {
+	return storagetest.Harness{
+		New: func(t *testing.T) certmagic.Storage { return open(t, nil, o).Storage() },
+		HoldAndDie: func(t *testing.T, name string) func() {
+			c := open(t, nil, o)
+			if err := c.Storage().Lock(t.Context(), name); err != nil {
+				t.Fatal(err)
+			}
+			return c.kill
+		},
+		Lease: o.LockLease,
+		Slack: time.Second,
+	}
 }
 
 // fileHolder returns a HoldAndDie for a FileStorage in dir: a process of

@@ -18,9 +18,14 @@ type contenders struct {
 }
 
 func campaign(t *testing.T, srv *redistest.Server, n int, name string, ttl time.Duration) *contenders {
+	return campaignWith(t, Options{URL: srv.URL()}, n, name, ttl)
+}
+
+// campaignWith is campaign on the Redis o locates.
+func campaignWith(t *testing.T, o Options, n int, name string, ttl time.Duration) *contenders {
 	cs := &contenders{}
 	for range n {
-		c := open(t, srv, Options{})
+		c := open(t, nil, o)
 		ctx, cancel := context.WithCancel(t.Context())
 		cs.clients = append(cs.clients, c)
 		cs.leads = append(cs.leads, c.Leader(ctx, name, ttl))

@@ -26,8 +26,9 @@ fi
 # truststore tests run on a sandbox; prometheus, for promtool (the
 # monitoring tests check the alerting rules and a live scrape with it; its
 # service is not needed); redis-server, which the cluster tests start on
-# their own unix sockets (its service is not needed either). Installed
-# only when missing.
+# their own unix sockets, and on loopback ports as Sentinel (`redis-server
+# --sentinel`: the redis-sentinel package is not needed) and Redis Cluster
+# nodes (its service is not needed either). Installed only when missing.
 DEBIAN_PACKAGES=(openssl python3-django gunicorn chromium libnss3-tools systemd shellcheck ca-certificates prometheus redis-server)
 missing=()
 if command -v dpkg-query >/dev/null; then

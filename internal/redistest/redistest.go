@@ -1,12 +1,16 @@
 // Package redistest runs a real redis-server for tests: one per Start, on
 // a unix socket in a directory of its own, without persistence, ended by
-// PID when the test ends. A missing redis-server skips the test (fails it
-// with CI=true), saying which Debian package installs it.
+// PID when the test ends. StartSentinel and StartCluster run several, on
+// loopback TCP ports (topology.go): a primary, its replica and a sentinel;
+// a Redis Cluster. A missing redis-server skips the test (fails it with
+// CI=true), saying which Debian package installs it.
 package redistest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,15 +30,22 @@ import (
 type Server struct {
 	t    testing.TB
 	bin  string
+	pre  []string // before the defaults: a configuration file, --sentinel
 	args []string
-	// Dir holds the socket (and nothing else: no persistence).
+	// Dir holds the socket (and nothing else: no persistence), or for a
+	// server on TCP, what Redis Cluster and Sentinel write there.
 	Dir string
-	// Socket is the path of the unix socket Redis listens on.
+	// Socket is the path of the unix socket Redis listens on; empty for a
+	// server on TCP.
 	Socket string
+	// Addr is the loopback "127.0.0.1:port" of a server on TCP
+	// (StartSentinel, StartCluster); empty for one on a unix socket.
+	Addr string
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	out *testutil.Buffer
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once cmd has exited and been reaped
+	out    *testutil.Buffer
 }
 
 // Start starts a redis-server and waits until it answers PING. Extra
@@ -42,7 +53,7 @@ type Server struct {
 // 127.0.0.1 to listen on TCP too; --tls-port…).
 func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
-	bin := e2e.Need(t, "redis-server", "install the Debian package redis-server (apt-get install -y redis-server)")
+	bin := need(t)
 	// Not t.TempDir: a unix socket path must stay under 108 bytes, and test
 	// names make TempDir's long.
 	dir, err := os.MkdirTemp("", "redis-")
@@ -50,53 +61,126 @@ func Start(t testing.TB, args ...string) *Server {
 		t.Fatal(err)
 	}
 	s := &Server{t: t, bin: bin, args: args, Dir: dir, Socket: filepath.Join(dir, "redis.sock")}
-	t.Cleanup(func() {
-		s.Stop()
-		if t.Failed() {
-			t.Logf("redis-server's output:\n%s", s.out.String())
-		}
-		os.RemoveAll(dir)
-	})
+	t.Cleanup(func() { os.RemoveAll(dir) }) // after Stop: cleanups run last first
+	s.cleanup()
 	s.Restart()
 	return s
 }
 
-// URL returns the server's address as a go-redis URL (unix://…).
-func (s *Server) URL() string { return "unix://" + s.Socket }
+// need returns redis-server's path, or skips t (fails it with CI=true).
+func need(t testing.TB) string {
+	t.Helper()
+	return e2e.Need(t, "redis-server", "install the Debian package redis-server (apt-get install -y redis-server)")
+}
 
-// Restart starts the server again, empty, on the same socket, after Kill
-// or Stop, and waits until it answers PING; a running server is left as
-// it is.
+// cleanup stops the server when the test ends, showing its output if the
+// test failed.
+func (s *Server) cleanup() {
+	s.t.Cleanup(func() {
+		s.Stop()
+		if s.t.Failed() {
+			s.t.Logf("output of redis-server %s:\n%s", s.name(), s.out.String())
+		}
+	})
+}
+
+// name says which server this is in messages: its socket or address.
+func (s *Server) name() string {
+	if s.Addr != "" {
+		return s.Addr
+	}
+	return s.Socket
+}
+
+// errExited is start's error when the process ends before it answers:
+// a port taken, a bad argument.
+var errExited = errors.New("redis-server exited")
+
+// freePort returns a TCP port that is free on 127.0.0.1 when asked.
+func freePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// URL returns the server's address as a go-redis URL: unix://… or, for a
+// server on TCP, redis://127.0.0.1:port.
+func (s *Server) URL() string {
+	if s.Addr != "" {
+		return "redis://" + s.Addr
+	}
+	return "unix://" + s.Socket
+}
+
+// Restart starts the server again, empty, on the same socket or port,
+// after Kill or Stop, and waits until it answers PING; a running server is
+// left as it is.
 func (s *Server) Restart() {
+	s.t.Helper()
+	if err := s.start(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// start starts the process unless it runs, and waits until it answers
+// PING; errExited if it ends first.
+func (s *Server) start() error {
 	s.t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd != nil {
-		return
+		return nil
 	}
-	os.Remove(s.Socket)
 	s.out = &testutil.Buffer{}
-	args := append([]string{"--port", "0", "--unixsocket", s.Socket, "--unixsocketperm", "700",
-		"--save", "", "--appendonly", "no", "--dir", s.Dir}, s.args...)
+	var args []string
+	args = append(args, s.pre...)
+	if s.Socket != "" {
+		os.Remove(s.Socket)
+		args = append(args, "--port", "0", "--unixsocket", s.Socket, "--unixsocketperm", "700")
+	}
+	args = append(args, "--save", "", "--appendonly", "no", "--dir", s.Dir)
+	args = append(args, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout, cmd.Stderr = s.out, s.out
 	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("redis-server: %v", err)
+		return fmt.Errorf("redis-server: %w", err)
 	}
-	s.cmd = cmd
-	c := redis.NewClient(&redis.Options{Network: "unix", Addr: s.Socket, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	exited := make(chan struct{})
+	go func() {
+		cmd.Wait()
+		close(exited)
+	}()
+	s.cmd, s.exited = cmd, exited
+	c := redis.NewClient(s.options(redis.Options{MaxRetries: -1, DialTimeout: 200 * time.Millisecond, ReadTimeout: 500 * time.Millisecond}))
 	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		err := c.Ping(context.Background()).Err()
-		if err == nil {
-			return
+	gone := false
+	testutil.Eventually(s.t, 10*time.Second, "redis-server "+s.name()+" to answer PING", func() bool {
+		select {
+		case <-exited:
+			gone = true
+			return true
+		default:
 		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("redis-server does not answer PING after 10 s: %v\n%s", err, s.out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+		return c.Ping(context.Background()).Err() == nil
+	})
+	if gone {
+		s.cmd = nil
+		return fmt.Errorf("%w before it answered PING (%v):\n%s", errExited, cmd.ProcessState, s.out.String())
 	}
+	return nil
+}
+
+// options returns o with the server's network and address.
+func (s *Server) options(o redis.Options) *redis.Options {
+	o.Network, o.Addr = "unix", s.Socket
+	if s.Addr != "" {
+		o.Network, o.Addr = "tcp", s.Addr
+	}
+	return &o
 }
 
 // signal sends sig to the server, and with wait, reaps it.
@@ -108,7 +192,7 @@ func (s *Server) signal(sig syscall.Signal, wait bool) {
 	}
 	s.cmd.Process.Signal(sig)
 	if wait {
-		s.cmd.Wait()
+		<-s.exited
 		s.cmd = nil
 	}
 }
@@ -132,7 +216,7 @@ func (s *Server) Resume() { s.signal(syscall.SIGCONT, false) }
 // Client returns a plain go-redis client of the server (no prefix, no
 // sealing), closed when the test ends: to see what Redis really holds.
 func (s *Server) Client(t testing.TB) *redis.Client {
-	c := redis.NewClient(&redis.Options{Network: "unix", Addr: s.Socket})
+	c := redis.NewClient(s.options(redis.Options{}))
 	t.Cleanup(func() { c.Close() })
 	return c
 }
