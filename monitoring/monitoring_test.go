@@ -22,6 +22,7 @@ import (
 
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/internal/e2e"
+	"github.com/portcullis/portcullis/internal/redistest"
 	"github.com/portcullis/portcullis/server"
 )
 
@@ -220,6 +221,7 @@ func TestScrape(t *testing.T) {
 		`portcullis_tls_handshakes_total{result="ok",version="TLS 1.3"} 1`,
 		`portcullis_csp_reports_total{directive="script-src-elem",site="app"} 1`,
 		`portcullis_http_request_duration_seconds_count{site="app"} 2`,
+		`portcullis_cluster_up 1`,
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -258,7 +260,8 @@ func TestScrape(t *testing.T) {
 	}
 }
 
-// startServer runs a server with two sites on the local CA: "app" in
+// startServer runs a server in cluster mode (a redis-server of its own)
+// with two sites on the local CA: "app" in
 // front of a working upstream, "down" in front of a closed port.
 func startServer(t *testing.T) *server.Server {
 	t.Helper()
@@ -280,6 +283,10 @@ admin = "127.0.0.1:0"
 [audit]            # the counts below are this test's requests only
 enabled = false
 
+[cluster]          # so that the cluster's metrics are in the scrape too
+redis = %q
+key = "monitoring-test-cluster-key-of-32-bytes-at-least"
+
 [[site]]
 name = "app"
 hosts = ["app.localhost"]
@@ -289,7 +296,7 @@ upstream = %q
 name = "down"
 hosts = ["down.localhost"]
 upstream = "http://%s"
-`, up.URL, closed))
+`, redistest.Start(t).URL(), up.URL, closed))
 	if err != nil {
 		t.Fatal(err)
 	}
