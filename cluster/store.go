@@ -134,6 +134,15 @@ func (s *EventStore) begin() (context.Context, context.CancelFunc, error) {
 	return ctx, cancel, nil
 }
 
+// fail turns err into the package's errors as Client.fail does. The
+// store's calls have no caller's context: only their own bound ends them,
+// and a call that runs out of it found Redis unavailable (hung, paused,
+// partitioned), which store.Queue must see as ErrUnavailable to hold its
+// records and retry, rather than drop them as failed.
+func (s *EventStore) fail(op string, err error) error {
+	return s.c.fail(context.Background(), op, "", err)
+}
+
 // nanos is t in Unix nanoseconds, times before 1970 at 0 (as store.Bolt
 // keeps them).
 func nanos(t time.Time) int64 {
@@ -205,7 +214,7 @@ func (s *EventStore) add(op string, k int, zs []redis.Z) error {
 		return nil
 	})
 	if err != nil {
-		return s.c.fail(ctx, op, "", err)
+		return s.fail(op, err)
 	}
 	s.filled(total.Val())
 	return nil
@@ -281,7 +290,7 @@ func (s *EventStore) scan(op string, k int, since, until time.Time, page int, fn
 	for {
 		ms, err := s.c.rdb.ZRevRangeByScore(ctx, s.names[k], &redis.ZRangeBy{Min: lo, Max: hi, Count: int64(page)}).Result()
 		if err != nil {
-			return s.c.fail(ctx, op, "", err)
+			return s.fail(op, err)
 		}
 		fresh := 0
 		for _, m := range ms {
@@ -419,7 +428,7 @@ func (s *EventStore) AddReports(rs ...store.Report) error {
 	defer cancel()
 	total, err := addReportsScript.Run(ctx, s.c.rdb, s.names[:], args...).Int64()
 	if err != nil {
-		return s.c.fail(ctx, "add reports", "", err)
+		return s.fail("add reports", err)
 	}
 	s.filled(total)
 	return nil
@@ -444,7 +453,7 @@ func (s *EventStore) Reports(q store.ReportQuery) ([]store.Aggregate, error) {
 	for off := int64(0); len(out) < n; off += reportsPage {
 		ids, err := s.c.rdb.ZRevRangeByScore(ctx, s.names[keyReports], &redis.ZRangeBy{Min: lo, Max: "+inf", Offset: off, Count: reportsPage}).Result()
 		if err != nil {
-			return nil, s.c.fail(ctx, "reports", "", err)
+			return nil, s.fail("reports", err)
 		}
 		if len(ids) == 0 {
 			break
@@ -457,7 +466,7 @@ func (s *EventStore) Reports(q store.ReportQuery) ([]store.Aggregate, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, s.c.fail(ctx, "reports", "", err)
+			return nil, s.fail("reports", err)
 		}
 		data, count, first, last := cmds[0].Val(), cmds[1].Val(), cmds[2].Val(), cmds[3].Val()
 		for i, id := range ids {
@@ -580,7 +589,7 @@ func (s *EventStore) Sweep() error {
 		}
 		defer cancel()
 		n, err := sweepScript.Run(ctx, s.c.rdb, s.names[:], mode, bound, sweepChunk).Int64()
-		return n, s.c.fail(ctx, "sweep", "", err)
+		return n, s.fail("sweep", err)
 	}
 	if s.o.Retention > 0 {
 		cutoff := nanos(s.o.Now().Add(-s.o.Retention)) / 1000
@@ -623,7 +632,7 @@ func (s *EventStore) Bytes() (int64, error) {
 	if errors.Is(err, redis.Nil) {
 		return 0, nil
 	}
-	return n, s.c.fail(ctx, "bytes", "", err)
+	return n, s.fail("bytes", err)
 }
 
 func (s *EventStore) sweeper() {

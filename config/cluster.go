@@ -162,7 +162,7 @@ func (v *validator) cluster() {
 	switch {
 	case c.Prefix == "" || strings.ContainsFunc(c.Prefix, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }):
 		v.report("cluster.prefix", "%q is not a key prefix (not empty, no spaces or control characters)", c.Prefix)
-	case len(c.Addrs) > 1 && !hasHashTag(c.Prefix):
+	case len(c.Addrs) > 0 && !hasHashTag(c.Prefix): // serve opens any addrs as a Redis Cluster
 		v.report("cluster.prefix", "with a Redis Cluster the prefix must hold a hash tag, such as {%s}, so that all its keys are in one slot", c.Prefix)
 	}
 	if c.LockLease < time.Second && !bad("lock_lease") {

@@ -28,8 +28,9 @@ var ErrAuditsOff = errors.New("self-audits are off ([audit] enabled = false)")
 // audits is the self-audits' scheduler and its goroutine.
 type audits struct {
 	sched  *selfaudit.Scheduler
-	cancel context.CancelFunc // stops sched.Run; nil before start
-	done   chan struct{}      // closed when Run has returned
+	ctx    context.Context    // the scheduler's life: ended by stop
+	cancel context.CancelFunc // ends ctx
+	done   chan struct{}      // closed when Run has returned; nil before start
 }
 
 // queuedAudits is the store of the self-audits: results are written
@@ -39,7 +40,8 @@ type audits struct {
 // held), so a result is readable once its audit.completed event is out.
 type queuedAudits struct {
 	store.Store
-	q *store.Queue
+	q   *store.Queue
+	ctx context.Context // the scheduler's: a shutdown does not wait for a slow store
 }
 
 // AddAudit queues a and waits for the queue to write or hold it.
@@ -47,16 +49,18 @@ func (qa queuedAudits) AddAudit(a store.AuditRecord) error {
 	if err := qa.q.AddAudit(a); err != nil {
 		return err
 	}
-	qa.q.Flush()
-	return nil
+	return qa.q.FlushContext(qa.ctx)
 }
 
-// newAudits builds the scheduler of [audit], writing to st, and triggers
-// an audit of a site whose certificate was obtained or renewed.
-func (s *Server) newAudits(a config.Audit, st store.Store) (*audits, error) {
+// newAudits builds the scheduler of [audit], reading from st and writing
+// through q, and triggers an audit of a site whose certificate was
+// obtained or renewed.
+func (s *Server) newAudits(a config.Audit, st store.Store, q *store.Queue) (*audits, error) {
+	au := &audits{}
+	au.ctx, au.cancel = context.WithCancel(context.Background())
 	sched, err := selfaudit.New(selfaudit.Options{
 		Sites:   s.auditSites,
-		Store:   st,
+		Store:   queuedAudits{st, q, au.ctx},
 		Emit:    s.bus.Emit,
 		Every:   a.Every,
 		AlertOn: a.AlertOn,
@@ -71,8 +75,10 @@ func (s *Server) newAudits(a config.Audit, st store.Store) (*audits, error) {
 		},
 	})
 	if err != nil {
+		au.cancel()
 		return nil, err
 	}
+	au.sched = sched
 	s.bus.Subscribe(func(e events.Event) {
 		if e.Type != events.CertRenewed && e.Type != events.CertObtained {
 			return
@@ -83,25 +89,26 @@ func (s *Server) newAudits(a config.Audit, st store.Store) (*audits, error) {
 		}
 		sched.Trigger(e.Site)
 	})
-	return &audits{sched: sched}, nil
+	return au, nil
 }
 
 // start runs the scheduler: every site is audited at once.
 func (a *audits) start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	a.cancel, a.done = cancel, make(chan struct{})
-	go func() { defer close(a.done); a.sched.Run(ctx) }()
+	a.done = make(chan struct{})
+	go func() { defer close(a.done); a.sched.Run(a.ctx) }()
 }
 
 // stop ends the scheduler and waits for it; an audit under way is
 // abandoned, not recorded. Shutdown calls it before closing the
 // listeners, whose closing that audit would otherwise record.
 func (a *audits) stop() {
-	if a == nil || a.cancel == nil {
+	if a == nil {
 		return
 	}
 	a.cancel()
-	<-a.done
+	if a.done != nil {
+		<-a.done
+	}
 }
 
 // auditSites describes the sites served now for the scheduler: each is

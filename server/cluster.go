@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
 	"os"
@@ -236,10 +237,10 @@ func (cm *clusterMode) start() {
 }
 
 // run checks Redis every check interval while it answers, and with
-// backoff (doubling up to maxClusterBackoff) while it does not.
+// backoff while it does not (clusterBackoff).
 func (cm *clusterMode) run() {
 	defer close(cm.done)
-	wait := cm.check
+	failures := 0
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -249,12 +250,24 @@ func (cm *clusterMode) run() {
 		case <-t.C:
 		}
 		if err := cm.tick(); err != nil {
-			wait = min(max(2*wait, cm.check), max(maxClusterBackoff, cm.check))
+			failures++
 		} else {
-			wait = cm.check
+			failures = 0
 		}
-		t.Reset(wait)
+		t.Reset(clusterBackoff(cm.check, failures))
 	}
+}
+
+// clusterBackoff is the wait before the next health check after failures
+// failed ones in a row: check, then after the first failure check again,
+// doubling (1 s, 2 s, 4 s… with the default) up to maxClusterBackoff.
+func clusterBackoff(check time.Duration, failures int) time.Duration {
+	limit := max(maxClusterBackoff, check)
+	wait := check
+	for i := 1; i < failures && wait < limit; i++ {
+		wait *= 2
+	}
+	return min(wait, limit)
 }
 
 // tick is one health check: Ping, and on the way back up, or when Redis
@@ -275,10 +288,21 @@ func (cm *clusterMode) tick() error {
 		return err
 	}
 	var what []string
-	if !cm.c.Storage().Exists(ctx, clusterMarker) {
-		// Redis lost its data (or the cluster is new): the local CA's root
-		// and the ticket ring this instance holds go back at once, not
-		// at their next poll.
+	lost, err := cm.markerMissing(ctx)
+	if err != nil {
+		return err
+	}
+	if !lost {
+		cm.store.lost.Store(false)
+	} else {
+		// Redis lost its data (or the cluster is new): until the mirror
+		// is published back, what Redis lacks is read from the data
+		// directory (not found missing, and ordered again). The local
+		// CA's root and the ticket ring this instance holds go back at
+		// once, not at their next poll.
+		if !cm.store.lost.Swap(true) {
+			cm.log.Warn("cluster: Redis holds no marker (it lost its data, or the cluster is new); answering what it lacks from the data directory until this instance's mirror is published back")
+		}
 		cm.caPending.Store(true)
 		if tk := cm.tickets.Load(); tk != nil {
 			if err := tk.Refresh(ctx); err != nil {
@@ -290,6 +314,7 @@ func (cm *clusterMode) tick() error {
 			cm.log.Warn("cluster: publishing this instance's certificates back to Redis failed; retrying", "err", err)
 			return err
 		}
+		cm.store.lost.Store(false)
 		if n > 0 {
 			what = append(what, fmt.Sprintf("%d certificate files published back", n))
 		}
@@ -332,8 +357,8 @@ func (cm *clusterMode) republish() (int, error) {
 		return 0, err
 	}
 	defer rs.Unlock(context.WithoutCancel(ctx), republishLock)
-	if rs.Exists(ctx, clusterMarker) {
-		return 0, nil // another instance did it meanwhile
+	if lost, err := cm.markerMissing(ctx); err != nil || !lost {
+		return 0, err // nil: another instance did it meanwhile
 	}
 	n, err := cm.store.publish(ctx)
 	if err != nil {
@@ -343,6 +368,16 @@ func (cm *clusterMode) republish() (int, error) {
 		cm.log.Info("cluster: Redis lacked certificates this instance holds; published them back", "values", n)
 	}
 	return n, rs.Store(ctx, clusterMarker, []byte(time.Now().UTC().Format(time.RFC3339)))
+}
+
+// markerMissing reports whether Redis lacks the marker, that is lost its
+// data; an error when Redis could not say.
+func (cm *clusterMode) markerMissing(ctx context.Context) (bool, error) {
+	_, err := cm.c.Storage().Stat(ctx, clusterMarker)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil
+	}
+	return false, err
 }
 
 // sharedCARoot returns the cluster's local CA root, publishing this
@@ -432,16 +467,26 @@ func (cm *clusterMode) close() error {
 	if cm == nil {
 		return nil
 	}
-	cm.cancel()
-	if cm.done != nil {
-		<-cm.done
-	}
+	cm.stop()
 	if tk := cm.tickets.Load(); tk != nil {
 		tk.Close()
 	}
 	err := cm.c.Close()
 	cm.store.close()
 	return err
+}
+
+// stop ends the health loop and resigns the leaderships, and waits for
+// the loop: after it nothing reloads the server (adopting the cluster's
+// CA does). Shutdown calls it first; calling it again does nothing.
+func (cm *clusterMode) stop() {
+	if cm == nil {
+		return
+	}
+	cm.cancel()
+	if cm.done != nil {
+		<-cm.done
+	}
 }
 
 // redisLog is where go-redis's own log lines go (redis.SetLogger is

@@ -262,7 +262,7 @@ func TestClusterStoreOutage(t *testing.T) {
 	emit(b, 100, "b")
 	// A self-audit finished during the outage is held with the events
 	// (the scheduler writes through queuedAudits).
-	if err := (queuedAudits{a.srv.ops.store, a.srv.ops.queue}).AddAudit(store.AuditRecord{Site: "app", Grade: "A"}); err != nil {
+	if err := (queuedAudits{a.srv.ops.store, a.srv.ops.queue, t.Context()}).AddAudit(store.AuditRecord{Site: "app", Grade: "A"}); err != nil {
 		t.Fatal(err)
 	}
 	testutil.Eventually(t, 10*time.Second, "both queues retrying", func() bool {

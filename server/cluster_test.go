@@ -659,6 +659,11 @@ func TestClusterMirrorConformance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The marker present: Redis has not lost its data, so it is
+			// authoritative.
+			if err := c.Storage().Store(context.Background(), clusterMarker, []byte("now")); err != nil {
+				t.Fatal(err)
+			}
 			m := newMirrorStorage(c.Storage(), local, func() bool { return false }, slog.New(slog.DiscardHandler))
 			t.Cleanup(func() { m.close(); c.Close() })
 			return m

@@ -147,7 +147,7 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 	s.bus.Subscribe(op.queue.Event)
 	s.metrics.CountDropped("store.queue", func() uint64 { st := op.queue.Stats(); return st.Dropped + st.Failed })
 	if cfg.Audit.Enabled {
-		if op.audits, err = s.newAudits(cfg.Audit, queuedAudits{op.store, op.queue}); err != nil {
+		if op.audits, err = s.newAudits(cfg.Audit, op.store, op.queue); err != nil {
 			return nil, fmt.Errorf("audit: %w", err)
 		}
 	}

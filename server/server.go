@@ -379,8 +379,9 @@ func (s *Server) ReloadWith(load func() (*config.Config, error)) error {
 // until ctx ends; then it closes what is left.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var errs []error
-	s.ops.audits.stop() // before the listeners close under an audit
-	if s.https == nil { // never started
+	s.clusterMode.stop() // no reload from the cluster's health loop from here on
+	s.ops.audits.stop()  // before the listeners close under an audit
+	if s.https == nil {  // never started
 		s.lnTLS.Close()
 		s.lnPlain.Close()
 	}

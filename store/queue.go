@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -238,16 +239,30 @@ func (q *Queue) AddAudit(a AuditRecord) error {
 // Flush waits until everything queued before it has been written,
 // failed, or — the Writer unavailable — is held in the backlog. It
 // returns at once on a closed Queue.
-func (q *Queue) Flush() {
+func (q *Queue) Flush() { q.FlushContext(context.Background()) }
+
+// FlushContext is Flush, given up when ctx ends (a shutdown need not wait
+// for a slow store); it returns ctx's error then.
+func (q *Queue) FlushContext(ctx context.Context) error {
 	c := make(chan struct{})
 	q.mu.RLock()
 	if q.closed {
 		q.mu.RUnlock()
-		return
+		return nil
 	}
-	q.ch <- entry{flush: c} // blocks while the queue is full: it drains
+	select {
+	case q.ch <- entry{flush: c}: // waits while the queue is full: it drains
+	case <-ctx.Done():
+		q.mu.RUnlock()
+		return ctx.Err()
+	}
 	q.mu.RUnlock()
-	<-c
+	select {
+	case <-c:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Stats returns the counts so far.
@@ -292,8 +307,22 @@ func (q *Queue) run() {
 		switch {
 		case x.flush != nil:
 			flushes = append(flushes, x.flush)
-		case down && held() >= q.backlog:
+		case down && held() >= q.backlog && x.audit == nil:
 			q.dropped.Add(1)
+		case down && held() >= q.backlog:
+			// An audit (one per site and run) takes the place of the
+			// oldest event or report held rather than being dropped
+			// (of the oldest audit when only audits are held).
+			switch {
+			case len(evs) > 0:
+				evs = evs[1:]
+			case len(reps) > 0:
+				reps = reps[1:]
+			default:
+				auds = auds[1:]
+			}
+			q.dropped.Add(1)
+			auds = append(auds, *x.audit)
 		case x.report:
 			reps = append(reps, x.r)
 		case x.audit != nil:

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -327,5 +328,54 @@ func TestQueueAudits(t *testing.T) {
 	defer w.mu.Unlock()
 	if len(w.events) != 1 || len(w.audits) != 1 || w.audits[0].Grade != "A+" {
 		t.Errorf("written: events %v, audits %+v", w.events, w.audits)
+	}
+}
+
+// blocked is a Writer whose writes wait until release is closed.
+type blocked struct{ release chan struct{} }
+
+func (b blocked) AddEvents(...events.Event) error { <-b.release; return nil }
+func (b blocked) AddReports(...Report) error      { <-b.release; return nil }
+
+// TestQueueFlushContext: a flush waiting behind a write that does not
+// return gives up when its context ends, with the context's error.
+func TestQueueFlushContext(t *testing.T) {
+	w := blocked{release: make(chan struct{})}
+	q := NewQueue(w, QueueOptions{})
+	defer q.Close()
+	defer close(w.release)
+	q.Event(events.Event{Type: "e"})
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if err := q.FlushContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("FlushContext behind a stuck write: %v, want DeadlineExceeded", err)
+	}
+}
+
+// TestQueueAuditsAtBacklog: while the backlog is full, an audit takes the
+// place of the oldest event held instead of being dropped.
+func TestQueueAuditsAtBacklog(t *testing.T) {
+	w := &auditing{flaky: flaky{down: true}}
+	retry := make(chan time.Time, 1)
+	q := NewQueue(w, QueueOptions{Backlog: 3, After: func(time.Duration) <-chan time.Time { return retry }, OnError: func(error) {}})
+	defer q.Close()
+	for i := range 3 {
+		q.Event(events.Event{Type: "e", Message: fmt.Sprint(i)})
+		q.Flush()
+	}
+	if err := q.AddAudit(AuditRecord{Site: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	q.Flush()
+	if s := q.Stats(); s.Held != 3 || s.Dropped != 1 {
+		t.Fatalf("at the bound: %+v, want 3 held, 1 dropped", s)
+	}
+	w.set(false)
+	retry <- time.Time{}
+	testutil.Eventually(t, 10*time.Second, "the backlog written", func() bool { return q.Stats().Written == 3 })
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.audits) != 1 || len(w.events) != 2 || w.events[0].Message != "1" {
+		t.Errorf("written: events %v, audits %v; want events 1 and 2, and the audit", w.events, w.audits)
 	}
 }
