@@ -23,10 +23,11 @@ type Options struct {
 	// Client sends the webhook's requests (see WebhookOptions.Client).
 	Client *http.Client
 	// Claim, in cluster mode, delivers each alert from one instance only
-	// (see WebhookOptions.Claim): the claim holds for [alerts] dedup, or
-	// DefaultClaimTTL when dedup is 0, so that the cluster sends an alert
-	// as often as one instance would. Nil: every instance delivers what
-	// it sees.
+	// (see WebhookOptions.Claim): the claim of a delivered alert holds
+	// for [alerts] dedup, or DefaultClaimTTL when dedup is 0, so that the
+	// cluster sends an alert as often as one instance would; that of an
+	// alert whose delivery failed is released. Nil: every instance
+	// delivers what it sees.
 	Claim Claimer
 }
 

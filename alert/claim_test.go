@@ -3,6 +3,7 @@ package alert_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -16,27 +17,65 @@ import (
 )
 
 // claims is an in-memory Claimer shared by several chains, as Redis is
-// by the instances of a cluster; while err is set, every claim fails.
+// by the instances of a cluster; while err is set, every call fails.
 type claims struct {
-	mu    sync.Mutex
-	until map[string]time.Time
-	ttls  []time.Duration
-	now   func() time.Time
-	err   error
+	mu       sync.Mutex
+	held     map[string]claim
+	n        int             // tokens given
+	ttls     []time.Duration // of the claims
+	kept     []time.Duration // of the claims kept
+	released int
+	now      func() time.Time
+	err      error
 }
 
-func (c *claims) claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
+// claim is a key's holder and until when.
+type claim struct {
+	token string
+	until time.Time
+}
+
+func (c *claims) ClaimAlert(_ context.Context, key string, ttl time.Duration) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ttls = append(c.ttls, ttl)
 	if c.err != nil {
-		return false, c.err
+		return "", c.err
 	}
-	if c.now().Before(c.until[key]) {
-		return false, nil
+	if c.now().Before(c.held[key].until) {
+		return "", nil
 	}
-	c.until[key] = c.now().Add(ttl)
-	return true, nil
+	c.n++
+	token := fmt.Sprint(c.n)
+	c.held[key] = claim{token, c.now().Add(ttl)}
+	return token, nil
+}
+
+func (c *claims) KeepAlert(_ context.Context, key, token string, ttl time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.kept = append(c.kept, ttl)
+	if c.err != nil {
+		return c.err
+	}
+	if h := c.held[key]; h.token != token && c.now().Before(h.until) {
+		return errors.New("claim lost")
+	}
+	c.held[key] = claim{token, c.now().Add(ttl)}
+	return nil
+}
+
+func (c *claims) ReleaseAlert(_ context.Context, key, token string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return c.err
+	}
+	if c.held[key].token == token {
+		delete(c.held, key)
+		c.released++
+	}
+	return nil
 }
 
 // TestChainClaim: three chains — three instances — share a claimer; each
@@ -48,7 +87,7 @@ func TestChainClaim(t *testing.T) {
 	t.Parallel()
 	clock := testutil.NewClock(t0)
 	rc := newReceiver(t, nil)
-	cl := &claims{until: map[string]time.Time{}, now: clock.Now}
+	cl := &claims{held: map[string]claim{}, now: clock.Now}
 	cfg, err := config.Parse("portcullis.toml", []byte("[alerts]\nwebhook = \""+rc.URL+"/hook\"\ndedup = \"1h\"\n"+
 		"[[site]]\nhosts = [\"shop.example\"]\nupstream = \"http://127.0.0.1:8000\"\n"))
 	if err != nil {
@@ -56,7 +95,7 @@ func TestChainClaim(t *testing.T) {
 	}
 	var chains []*alert.Chain
 	for range 3 {
-		c, err := alert.New(cfg.Alerts, alert.Options{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Claim: cl.claim})
+		c, err := alert.New(cfg.Alerts, alert.Options{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Claim: cl})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,10 +126,15 @@ func TestChainClaim(t *testing.T) {
 	if claimed != 4 {
 		t.Errorf("%d alerts left to another instance, want 4", claimed)
 	}
+	// Claimed for the delivery's time (5 attempts of 10 s, 4 delays of
+	// at most a minute, and a margin), kept for the dedup window.
 	for _, ttl := range cl.ttls {
-		if ttl != time.Hour {
-			t.Errorf("claimed for %v, want the dedup window (1h)", ttl)
+		if want := 5*alert.DefaultTimeout + 4*alert.DefaultMaxBackoff + 5*time.Second; ttl != want {
+			t.Errorf("claimed for %v while delivered, want %v", ttl, want)
 		}
+	}
+	if len(cl.kept) != 2 || cl.kept[0] != time.Hour || cl.kept[1] != time.Hour {
+		t.Errorf("the delivered alerts' claims kept for %v, want the dedup window (1h), twice", cl.kept)
 	}
 
 	// The claimer down: each instance delivers, and counts the failure.
@@ -98,7 +142,7 @@ func TestChainClaim(t *testing.T) {
 	rc2 := newReceiver(t, nil)
 	cfg.Alerts.Webhook = rc2.URL
 	for range 2 {
-		c, err := alert.New(cfg.Alerts, alert.Options{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Claim: cl.claim})
+		c, err := alert.New(cfg.Alerts, alert.Options{Now: clock.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Claim: cl})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,5 +154,56 @@ func TestChainClaim(t *testing.T) {
 	}
 	if n := len(rc2.got()); n != 2 {
 		t.Errorf("with the claimer down the receiver got %d alerts, want 2 (one per instance)", n)
+	}
+}
+
+// hungClaims is a Claimer whose store does not answer: each call waits
+// for its context to end, and records how long it was given.
+type hungClaims struct {
+	mu     sync.Mutex
+	bounds []time.Duration
+}
+
+func (h *hungClaims) wait(ctx context.Context) error {
+	d, ok := ctx.Deadline()
+	h.mu.Lock()
+	if ok {
+		h.bounds = append(h.bounds, time.Until(d))
+	} else {
+		h.bounds = append(h.bounds, -1)
+	}
+	h.mu.Unlock()
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (h *hungClaims) ClaimAlert(ctx context.Context, _ string, _ time.Duration) (string, error) {
+	return "", h.wait(ctx)
+}
+
+func (h *hungClaims) KeepAlert(ctx context.Context, _, _ string, _ time.Duration) error {
+	return h.wait(ctx)
+}
+
+func (h *hungClaims) ReleaseAlert(ctx context.Context, _, _ string) error { return h.wait(ctx) }
+
+// TestWebhookClaimHung: a claim the store does not answer is given up
+// after a second at most, and the alert is delivered (fail open),
+// counted as a claim error.
+func TestWebhookClaimHung(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, nil)
+	h := &hungClaims{}
+	w, err := alert.NewWebhook(alert.WebhookOptions{URL: rc.URL, Claim: h, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Send(events.Event{Type: events.CertExpiring, Severity: events.Medium, Site: "shop"})
+	w.Close(context.Background())
+	if st := w.Stats(); st.Delivered != 1 || st.ClaimErrors != 1 {
+		t.Errorf("with the store hung: %+v, want delivered, one claim error", st)
+	}
+	if len(h.bounds) != 1 || h.bounds[0] <= 0 || h.bounds[0] > time.Second {
+		t.Errorf("the claim waited up to %v, want a second at most", h.bounds)
 	}
 }

@@ -99,34 +99,57 @@ type WebhookOptions struct {
 
 	// Claim, when not nil, makes each alert delivered by one instance of
 	// a cluster only: before delivering an event, the Webhook claims its
-	// key (ClaimKey) for ClaimTTL, and delivers it only if the claim
-	// succeeds — another instance that saw the same event claimed it
-	// first otherwise (Stats.Claimed). A claim that fails (the shared
-	// store down) delivers anyway (Stats.ClaimErrors): an alert lost is
-	// worse than one sent twice. See Claimer.
+	// key (ClaimKey), and delivers it only if the claim succeeds —
+	// another instance that saw the same event claimed it first
+	// otherwise (Stats.Claimed). The claim first holds for as long as the
+	// delivery may take (its retries included); delivered, the claim is
+	// kept for ClaimTTL; failed or abandoned by Close, it is released, so
+	// that the claim of a page that was not sent does not silence the
+	// cluster for ClaimTTL. A claim that fails or takes longer than a
+	// second (the shared store down or hung) delivers anyway
+	// (Stats.ClaimErrors): an alert lost is worse than one sent twice.
 	Claim Claimer
 	// ClaimKey is an event's identity for Claim; default events.Event.Key
 	// (type, site, rule, reason, client, names, threshold: not the time,
 	// which differs between instances that saw the same thing).
 	ClaimKey func(events.Event) string
-	// ClaimTTL is how long a claim holds: identical alerts within it are
-	// delivered once in the cluster; default DefaultClaimTTL.
+	// ClaimTTL is how long the claim of a delivered alert holds:
+	// identical alerts within it are delivered once in the cluster;
+	// default DefaultClaimTTL.
 	ClaimTTL time.Duration
 }
 
-// Claimer claims key for ttl: it reports true for the first caller in the
-// cluster within ttl, false for the others, and an error when it cannot
-// tell (the claim is then treated as won). cluster.Client.ClaimAlert is
-// one, on Redis.
-type Claimer func(ctx context.Context, key string, ttl time.Duration) (bool, error)
+// Claimer claims alerts cluster-wide, so that of the instances that raise
+// the same alert one delivers it. A claim is a token: keeping or
+// releasing it acts on the claim only while it still holds that token,
+// never on another instance's. *cluster.Client is one, on Redis.
+type Claimer interface {
+	// ClaimAlert claims key for ttl. It returns the claim's token to the
+	// first instance to claim key within ttl, "" to the others, and an
+	// error when it cannot tell (the alert is then delivered anyway).
+	ClaimAlert(ctx context.Context, key string, ttl time.Duration) (token string, err error)
+	// KeepAlert holds the claim for ttl from now, once its alert was
+	// delivered. It takes the claim again if it lapsed meanwhile, and
+	// fails if another instance took it.
+	KeepAlert(ctx context.Context, key, token string, ttl time.Duration) error
+	// ReleaseAlert gives the claim up, once its alert's delivery failed,
+	// so that the next instance to raise the alert delivers it. A claim
+	// that lapsed, or that another instance took, is left alone.
+	ReleaseAlert(ctx context.Context, key, token string) error
+}
 
 // DefaultClaimTTL is WebhookOptions.ClaimTTL's default, and the claim's
 // time in a Chain whose [alerts] dedup is 0.
 const DefaultClaimTTL = time.Minute
 
-// claimTimeout bounds one claim, so that a hung store delays an alert by
-// this much at most.
-const claimTimeout = 5 * time.Second
+// claimTimeout bounds each call to the Claimer, so that a hung store
+// delays an alert by this much (and its keeping or release by as much) at
+// most: the alert is delivered unclaimed rather than late.
+const claimTimeout = time.Second
+
+// claimMargin is added to the longest a delivery may take to make the
+// claim's hold while it is delivered (see claimHold).
+const claimMargin = 5 * time.Second
 
 // Stats counts what a Webhook did with the events it was given.
 type Stats struct {
@@ -143,8 +166,10 @@ type Stats struct {
 	// Claimed counts events not delivered because another instance of
 	// the cluster claimed them (WebhookOptions.Claim).
 	Claimed uint64
-	// ClaimErrors counts claims that failed; those events were delivered
-	// anyway.
+	// ClaimErrors counts calls to the Claimer that failed or timed out:
+	// claims, whose events were delivered anyway; keeping a claim after a
+	// delivery, or releasing it after a failure, which then lapses at the
+	// end of its hold (see WebhookOptions.Claim).
 	ClaimErrors uint64
 }
 
@@ -169,6 +194,7 @@ type Webhook struct {
 	claim        Claimer
 	claimKey     func(events.Event) string
 	claimTTL     time.Duration
+	claimHold    time.Duration // the claim's ttl while its alert is delivered
 
 	queue     chan events.Event
 	ctx       context.Context // canceled when a Close's context ends
@@ -269,10 +295,26 @@ func NewWebhook(o WebhookOptions) (*Webhook, error) {
 	if w.userAgent == "" {
 		w.userAgent = DefaultUserAgent
 	}
+	w.claimHold = w.holdFor()
 	w.queue = make(chan events.Event, size)
 	w.ctx, w.cancel = context.WithCancel(context.Background())
 	go w.run()
 	return w, nil
+}
+
+// holdFor returns how long a claim holds while its alert is delivered:
+// the longest the delivery may take — MaxAttempts requests of the
+// client's timeout (DefaultTimeout if it has none), MaxAttempts-1 delays
+// of at most MaxBackoff between them — plus claimMargin, and no longer
+// than ClaimTTL. A delivery that ends sooner keeps or releases its claim; the
+// hold is what an instance that dies while delivering leaves behind.
+func (w *Webhook) holdFor() time.Duration {
+	timeout := w.client.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	n := time.Duration(w.maxAttempts)
+	return min(n*timeout+(n-1)*w.maxBackoff+claimMargin, w.claimTTL)
 }
 
 // checkURL validates a webhook URL. It returns the URL to POST to and the
@@ -325,7 +367,9 @@ func (w *Webhook) Send(e events.Event) {
 
 // Close stops accepting events and delivers those queued until ctx ends;
 // then it abandons the rest (counted as Dropped, or Failed for one being
-// delivered) and waits for the delivery goroutine to stop. It returns an
+// delivered) and waits for the delivery goroutine to stop — and, in a
+// cluster, for the claim of the event abandoned to be released (a second
+// at most). It returns an
 // error wrapping ctx.Err() if events were abandoned (once: a later Close
 // returns nil). Calling it again, or concurrently, is harmless.
 func (w *Webhook) Close(ctx context.Context) error {
@@ -381,36 +425,56 @@ func (w *Webhook) run() {
 			w.dropped.Add(1)
 			continue
 		}
-		if w.mine(e) {
-			w.deliver(e)
-		}
+		w.deliver(e)
 	}
 	if dropped > 0 {
 		w.log.Warn("alert: webhook closed before queued events were delivered", "url", w.logURL, "dropped", dropped)
 	}
 }
 
-// mine reports whether this instance is to deliver e: without a
-// Claimer, always; with one, when its claim succeeds or fails (fail
-// open).
-func (w *Webhook) mine(e events.Event) bool {
+// claimFor claims e cluster-wide, if there is a Claimer, for the time
+// of its delivery. It reports whether this instance is to deliver e —
+// without a Claimer, always; with one, when the claim succeeds or fails
+// (fail open) — and the claim's key and token, the latter "" when there
+// is no claim to keep or release.
+func (w *Webhook) claimFor(e events.Event) (key, token string, deliver bool) {
 	if w.claim == nil {
-		return true
+		return "", "", true
 	}
 	ctx, cancel := context.WithTimeout(w.ctx, claimTimeout)
 	defer cancel()
-	ok, err := w.claim(ctx, w.claimKey(e), w.claimTTL)
+	key = w.claimKey(e)
+	token, err := w.claim.ClaimAlert(ctx, key, w.claimHold)
 	switch {
 	case err != nil:
 		w.claimErrors.Add(1)
 		w.log.Warn("alert: cannot claim the alert cluster-wide, delivering it (other instances may too)", "event", e.Type, "site", e.Site, "error", err.Error())
-		return true
-	case !ok:
+		return "", "", true
+	case token == "":
 		w.claimed.Add(1)
 		w.log.Debug("alert: another instance claimed the alert", "event", e.Type, "site", e.Site)
-		return false
+		return "", "", false
 	}
-	return true
+	return key, token, true
+}
+
+// settle ends the claim of an alert: kept for ClaimTTL if the alert was
+// delivered, released if not. Its context is not Close's, so that an
+// alert abandoned by Close releases its claim still.
+func (w *Webhook) settle(e events.Event, key, token string, delivered bool) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), claimTimeout)
+	defer cancel()
+	if delivered {
+		if err := w.claim.KeepAlert(ctx, key, token, w.claimTTL); err != nil {
+			w.claimErrors.Add(1)
+			w.log.Warn("alert: cannot keep the claim of a delivered alert, another instance may send it again", "event", e.Type, "site", e.Site, "error", err.Error())
+		}
+		return
+	}
+	if err := w.claim.ReleaseAlert(ctx, key, token); err != nil {
+		w.claimErrors.Add(1)
+		w.log.Warn("alert: cannot release the claim of an undelivered alert, it holds until it lapses", "event", e.Type, "site", e.Site, "hold", w.claimHold, "error", err.Error())
+	}
 }
 
 // payload is the FormatJSON body: the event's fields and a summary.
@@ -438,8 +502,8 @@ func Body(f Format, e events.Event) ([]byte, error) {
 	return json.Marshal(payload{Event: e, Text: Summary(e)})
 }
 
-// deliver tries to POST e until it succeeds, fails for good, or Close's
-// context ends.
+// deliver claims e (claimFor), tries to POST it until it succeeds, fails
+// for good, or Close's context ends, and settles its claim.
 func (w *Webhook) deliver(e events.Event) {
 	body, err := Body(w.format, e)
 	if err != nil { // a Time outside years 0-9999
@@ -447,6 +511,20 @@ func (w *Webhook) deliver(e events.Event) {
 		w.log.Warn("alert: cannot encode event", "event", e.Type, "site", e.Site, "error", err.Error())
 		return
 	}
+	key, token, mine := w.claimFor(e)
+	if !mine {
+		return
+	}
+	delivered := w.attempt(e, body)
+	if token != "" {
+		w.settle(e, key, token, delivered)
+	}
+}
+
+// attempt POSTs body, e's, until it succeeds, fails for good, or Close's
+// context ends, and reports whether it was delivered.
+func (w *Webhook) attempt(e events.Event, body []byte) bool {
+	var err error
 	id := rand.Text()
 	attempt := 1
 	for ; ; attempt++ {
@@ -454,7 +532,7 @@ func (w *Webhook) deliver(e events.Event) {
 		if err1 == nil {
 			w.delivered.Add(1)
 			w.log.Debug("alert: webhook delivered", "url", w.logURL, "event", e.Type, "site", e.Site, "attempts", attempt)
-			return
+			return true
 		}
 		err = err1
 		if w.ctx.Err() != nil {
@@ -476,6 +554,7 @@ func (w *Webhook) deliver(e events.Event) {
 	}
 	w.failed.Add(1)
 	w.log.Warn("alert: webhook delivery failed", "url", w.logURL, "event", e.Type, "site", e.Site, "attempts", attempt, "error", err.Error())
+	return false
 }
 
 // post makes one attempt. It returns nil on a 2xx answer; otherwise the

@@ -94,7 +94,7 @@ func (s *Server) newOperations(cfg *config.Config) (_ *operations, err error) {
 		ao := alert.Options{Now: s.opts.Now, Logger: s.log}
 		if s.cluster != nil {
 			// One instance delivers an alert all of them raise (docs/cluster.md).
-			ao.Claim = s.cluster.ClaimAlert
+			ao.Claim = s.cluster
 		}
 		op.alerts, err = alert.New(a, ao)
 		if err != nil {
