@@ -86,30 +86,6 @@ func tlsPair(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
 }
 
-// tlsServer serves TLS with cfg on a loopback port until the test ends,
-// writing one byte on each connection, and returns its address.
-func tlsServer(t *testing.T, cfg *tls.Config) string {
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				conn.Write([]byte{1})
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
 // resumes connects to addr with the session cache and reports whether the
 // session was resumed; a failed handshake fails the test.
 func resumes(t *testing.T, addr string, roots *x509.CertPool, cache tls.ClientSessionCache) bool {
@@ -150,7 +126,7 @@ func TestTicketKeys(t *testing.T) {
 		t.Cleanup(tk.Close)
 		cfg := &tls.Config{Certificates: []tls.Certificate{cert}}
 		tk.Apply(cfg)
-		tks[i], addrs[i] = tk, tlsServer(t, cfg)
+		tks[i], addrs[i] = tk, testutil.TLSByteServer(t, cfg)
 	}
 	if g0, g1 := tks[0].generation(), tks[1].generation(); g0 != 1 || g1 != 1 {
 		t.Fatalf("generations %d, %d; want one ring, generation 1", g0, g1)

@@ -23,6 +23,7 @@ import (
 	"github.com/portcullis/portcullis/backup"
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/events"
+	"github.com/portcullis/portcullis/events/eventstest"
 	"github.com/portcullis/portcullis/internal/pebbletest"
 	"github.com/portcullis/portcullis/internal/testutil"
 
@@ -39,8 +40,7 @@ type acmeFixture struct {
 	dir     string // holds the config file and the data directory
 	name    string // the site's host name
 	logs    *testutil.Buffer
-	mu      sync.Mutex
-	events  []events.Event
+	rec     eventstest.Recorder
 	cfgText string
 }
 
@@ -112,11 +112,7 @@ source = "acme"
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	f.srv, err = New(cfg, Options{
 		DataDir: filepath.Join(f.dir, "data"), Logger: log, AccessLog: io.Discard,
-		OnEvent: func(e events.Event) {
-			f.mu.Lock()
-			f.events = append(f.events, e)
-			f.mu.Unlock()
-		},
+		OnEvent: f.rec.Sink,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -147,17 +143,7 @@ func port(t *testing.T, addr string) int {
 }
 
 // count returns how many events of type typ arrived.
-func (f *acmeFixture) count(typ string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, e := range f.events {
-		if e.Type == typ {
-			n++
-		}
-	}
-	return n
-}
+func (f *acmeFixture) count(typ string) int { return f.rec.Count(typ) }
 
 func (f *acmeFixture) waitEvent(typ string, n int, within time.Duration) {
 	f.t.Helper()

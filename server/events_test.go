@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/portcullis/portcullis/config"
 	"github.com/portcullis/portcullis/events"
+	"github.com/portcullis/portcullis/events/eventstest"
 	"github.com/portcullis/portcullis/internal/testutil"
 	"github.com/portcullis/portcullis/store"
 )
@@ -32,9 +32,7 @@ type eventsFixture struct {
 	cfg    *config.Config
 	client *http.Client
 	logs   *testutil.Buffer
-
-	mu     sync.Mutex
-	events []events.Event
+	rec    eventstest.Recorder
 }
 
 func newEventsFixture(t *testing.T) *eventsFixture {
@@ -74,11 +72,7 @@ upstream = "http://%s"
 	}
 	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	f.srv, err = New(f.cfg, Options{DataDir: filepath.Join(dir, "data"), AccessLog: io.Discard, Logger: log,
-		OnEvent: func(e events.Event) {
-			f.mu.Lock()
-			f.events = append(f.events, e)
-			f.mu.Unlock()
-		}})
+		OnEvent: f.rec.Sink})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,9 +124,7 @@ func (f *eventsFixture) waitFor(t *testing.T, typ string) events.Event {
 	t.Helper()
 	var found events.Event
 	testutil.Eventually(t, 10*time.Second, "a "+typ+" event", func() bool {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		for _, e := range f.events {
+		for _, e := range f.rec.All() {
 			if e.Type == typ {
 				found = e
 				return true
@@ -143,17 +135,7 @@ func (f *eventsFixture) waitFor(t *testing.T, typ string) events.Event {
 	return found
 }
 
-func (f *eventsFixture) count(typ string) int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := 0
-	for _, e := range f.events {
-		if e.Type == typ {
-			n++
-		}
-	}
-	return n
-}
+func (f *eventsFixture) count(typ string) int { return f.rec.Count(typ) }
 
 // TestEventsOnBus: what shield refuses on each site, a Host no site
 // serves, an upstream failure, a refused handshake, reloads and backups

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/config"
+	"github.com/portcullis/portcullis/internal/testutil"
 )
 
 // noALPN is what a Go client reports when the server answers its
@@ -24,34 +25,6 @@ const noALPN = "remote error: tls: no application protocol"
 func isNoALPN(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "remote error" && op.Err.Error() == "tls: no application protocol"
-}
-
-// tlsEcho serves c on loopback: each connection completes the handshake,
-// gets one byte (so that the client reads the TLS 1.3 session ticket sent
-// before it) and is closed.
-func tlsEcho(t *testing.T, c *tls.Config) string {
-	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(10 * time.Second))
-				if conn.(*tls.Conn).Handshake() == nil {
-					conn.Write([]byte{'.'})
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
 }
 
 // dialALPN completes a handshake offering protos and reads the server's
@@ -83,7 +56,7 @@ func TestOfferACME(t *testing.T) {
 	}
 	var acmeOn atomic.Bool
 	offerACME(c, acmeOn.Load)
-	addr := tlsEcho(t, c)
+	addr := testutil.TLSByteServer(t, c)
 
 	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
 		for _, tc := range []struct {

@@ -38,6 +38,19 @@ func (r *Recorder) All() []events.Event {
 	return append([]events.Event(nil), r.evs...)
 }
 
+// Count is how many events of type typ were recorded and not yet taken.
+func (r *Recorder) Count(typ string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.evs {
+		if e.Type == typ {
+			n++
+		}
+	}
+	return n
+}
+
 // Len is how many events were recorded and not yet taken.
 func (r *Recorder) Len() int {
 	r.mu.Lock()

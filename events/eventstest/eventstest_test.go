@@ -17,7 +17,11 @@ func TestRecorder(t *testing.T) {
 	if r.Len() != 10 || len(r.All()) != 10 {
 		t.Fatalf("Len %d, All %d, want 10", r.Len(), len(r.All()))
 	}
-	if got := r.Take(); len(got) != 10 || got[0].Type != events.HostRejected {
+	r.Sink(events.Event{Type: events.CrossOriginBlocked})
+	if r.Count(events.HostRejected) != 10 || r.Count(events.CrossOriginBlocked) != 1 || r.Count("none") != 0 {
+		t.Fatalf("Count: %d host.rejected, %d crossorigin.blocked", r.Count(events.HostRejected), r.Count(events.CrossOriginBlocked))
+	}
+	if got := r.Take(); len(got) != 11 || got[0].Type != events.HostRejected {
 		t.Fatalf("Take: %v", got)
 	}
 	if r.Len() != 0 || r.Take() != nil {
